@@ -1,0 +1,418 @@
+package cardinalityguard // import "github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard"
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.yaml.in/yaml/v2"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/relabel"
+)
+
+// Mode selects what the processor does with what it finds.
+const (
+	// ModeEnforce applies every configured step; detection only reports.
+	ModeEnforce = "enforce"
+	// ModeAuto is enforce plus dropping labels flagged by automatic detection.
+	ModeAuto = "auto"
+	// ModeDryRun computes and reports everything but forwards data unchanged.
+	ModeDryRun = "dry_run"
+)
+
+// Label name views offered to relabel rules.
+const (
+	// LabelNamesOTel shows attribute names verbatim (dots allowed, UTF-8 validation).
+	LabelNamesOTel = "otel"
+	// LabelNamesPrometheus shows attribute names as the Prometheus exporters write them
+	// (every character outside [a-zA-Z0-9_] becomes "_"), so existing metric_relabel_configs paste unchanged.
+	LabelNamesPrometheus = "prometheus"
+)
+
+// Normaliser kinds.
+const (
+	NormalizeURLPath    = "url_path"
+	NormalizeErrorClass = "error_class"
+	NormalizeTemplates  = "templates"
+)
+
+// Gauge aggregations used when gauges collide.
+const (
+	GaugeLast = "last"
+	GaugeSum  = "sum"
+	GaugeMin  = "min"
+	GaugeMax  = "max"
+)
+
+// Histogram bound mismatch fallbacks.
+const (
+	// BoundsDrop drops a colliding histogram whose bounds differ from the output's (counted, reason bounds_mismatch).
+	BoundsDrop = "drop"
+	// BoundsCountSum keeps only count and sum of a mismatched histogram, adding them to the output's +Inf bucket.
+	BoundsCountSum = "count_sum"
+)
+
+// Summary folding policies.
+const (
+	// SummaryRefuse forwards summaries with their original labels (no label step applies) and
+	// drops new summary series beyond the series cap; quantiles cannot be merged.
+	SummaryRefuse = "refuse"
+	// SummaryDrop drops summary points whose labels would change.
+	SummaryDrop = "drop"
+)
+
+// DefaultDenyLabels are attribute names whose values are unbounded by nature.
+var DefaultDenyLabels = []string{
+	"user_id", "user.id", "userid", "enduser.id", "user.email", "email", "user.name", "username",
+	"request_id", "request.id", "http.request.id", "x_request_id", "correlation_id",
+	"session_id", "session.id", "trace_id", "span_id", "trace.id", "span.id",
+	"client.address", "client.port", "net.peer.ip", "net.sock.peer.addr", "network.peer.address", "network.peer.port",
+	"source.address", "source.port", "http.client_ip",
+	"url.full", "url.query", "http.url", "http.target",
+	"process.pid", "thread.id", "exception.stacktrace",
+}
+
+// Config of the cardinality_guard processor. Every step is described in README.md.
+type Config struct {
+	// Mode is enforce, auto or dry_run.
+	Mode string `mapstructure:"mode"`
+	// Scope lists the resource attributes that, with the metric name, key every limit.
+	Scope ScopeConfig `mapstructure:"scope"`
+	// LabelNames is the view of attribute names shown to relabel rules: otel or prometheus.
+	LabelNames string `mapstructure:"label_names"`
+
+	// Policy applies to every metric; Rules override it per metric and resource.
+	Policy `mapstructure:",squash"`
+	// Rules are checked in order; the first whose match fits a metric overrides Policy fields it sets.
+	Rules []Rule `mapstructure:"rules"`
+
+	Detection     DetectionConfig     `mapstructure:"detection"`
+	Reaggregation ReaggregationConfig `mapstructure:"reaggregation"`
+	State         StateConfig         `mapstructure:"state"`
+	Report        ReportConfig        `mapstructure:"report"`
+	// MaxAttributes drops points carrying more attributes than this (reason too_many_attributes).
+	MaxAttributes int `mapstructure:"max_attributes"`
+
+	_ struct{}
+}
+
+// ScopeConfig selects the resource attributes that scope limits.
+type ScopeConfig struct {
+	ResourceAttributes []string `mapstructure:"resource_attributes"`
+}
+
+// Policy is the set of steps applied to a metric.
+type Policy struct {
+	// MetricRelabelConfigs are Prometheus relabel rules in metric_relabel_configs syntax; __name__ is the metric name.
+	MetricRelabelConfigs []map[string]any `mapstructure:"metric_relabel_configs"`
+	// DenyLabels are attribute names dropped before anything else; nil means DefaultDenyLabels.
+	DenyLabels []string `mapstructure:"deny_labels"`
+	// AllowLabels removes names from DenyLabels (to keep one default entry).
+	AllowLabels []string `mapstructure:"allow_labels"`
+	// Normalize rewrites attribute values into classes.
+	Normalize []NormalizeConfig `mapstructure:"normalize"`
+	// MaxValuesPerLabel is the number of distinct values admitted per (scope, metric, label); 0 disables.
+	MaxValuesPerLabel int `mapstructure:"max_values_per_label"`
+	// MaxSeriesPerMetric is the number of output series admitted per (scope, metric); 0 disables.
+	MaxSeriesPerMetric int `mapstructure:"max_series_per_metric"`
+	// ExcludeLabels are never limited nor auto-dropped.
+	ExcludeLabels []string `mapstructure:"exclude_labels"`
+	// GaugeAggregation is last, sum, min or max.
+	GaugeAggregation string `mapstructure:"gauge_aggregation"`
+	// HistogramBoundsMismatch is drop or count_sum.
+	HistogramBoundsMismatch string `mapstructure:"histogram_bounds_mismatch"`
+	// Summary is refuse or drop.
+	Summary string `mapstructure:"summary"`
+}
+
+// Rule overrides Policy for the metrics it matches. Unset fields inherit from the top-level policy.
+type Rule struct {
+	Name string `mapstructure:"name"`
+	// Metrics are name globs (path.Match syntax); MetricsRegex is an anchored regular expression. Either or both.
+	Metrics      []string `mapstructure:"metrics"`
+	MetricsRegex string   `mapstructure:"metrics_regex"`
+	// Resource restricts the rule to resources whose attributes have these exact values.
+	Resource map[string]string `mapstructure:"resource"`
+	// Exempt passes matching metrics through untouched.
+	Exempt bool `mapstructure:"exempt"`
+
+	MetricRelabelConfigs    []map[string]any  `mapstructure:"metric_relabel_configs"`
+	DenyLabels              []string          `mapstructure:"deny_labels"`
+	AllowLabels             []string          `mapstructure:"allow_labels"`
+	Normalize               []NormalizeConfig `mapstructure:"normalize"`
+	MaxValuesPerLabel       *int              `mapstructure:"max_values_per_label"`
+	MaxSeriesPerMetric      *int              `mapstructure:"max_series_per_metric"`
+	ExcludeLabels           []string          `mapstructure:"exclude_labels"`
+	GaugeAggregation        string            `mapstructure:"gauge_aggregation"`
+	HistogramBoundsMismatch string            `mapstructure:"histogram_bounds_mismatch"`
+	Summary                 string            `mapstructure:"summary"`
+}
+
+// NormalizeConfig rewrites the values of some attributes.
+type NormalizeConfig struct {
+	Attributes []string `mapstructure:"attributes"`
+	// Kind is url_path (internal/urlpath), error_class (numbers, ids, quoted text removed) or templates.
+	Kind string `mapstructure:"kind"`
+	// Templates are tried in order for kind templates (and before the built-in kinds): a value matching
+	// Regex (anchored) is replaced by Replacement ($1 expansion).
+	Templates []TemplateConfig `mapstructure:"templates"`
+}
+
+// TemplateConfig is one custom normalisation.
+type TemplateConfig struct {
+	Regex       string `mapstructure:"regex"`
+	Replacement string `mapstructure:"replacement"`
+}
+
+// DetectionConfig drives HyperLogLog-based explosion detection off the hot path.
+type DetectionConfig struct {
+	Enabled bool `mapstructure:"enabled"`
+	// Window is the sliding window over which new distinct values are counted; it is made of Buckets sub-windows.
+	Window  time.Duration `mapstructure:"window"`
+	Buckets int           `mapstructure:"buckets"`
+	// MaxNewValuesPerWindow flags a label whose estimated new distinct values in the window exceed it.
+	MaxNewValuesPerWindow int `mapstructure:"max_new_values_per_window"`
+	// Cooldown keeps a flagged label flagged at least this long.
+	Cooldown time.Duration `mapstructure:"cooldown"`
+	// ReleaseRatio releases a label once its growth stays at or below ratio*threshold for a whole window after the cooldown.
+	ReleaseRatio float64 `mapstructure:"release_ratio"`
+}
+
+// ReaggregationConfig controls colliding series.
+type ReaggregationConfig struct {
+	// FlushInterval is how often re-aggregated outputs are emitted.
+	FlushInterval time.Duration `mapstructure:"flush_interval"`
+	// MaxStale forgets inputs and outputs not seen for this long.
+	MaxStale time.Duration `mapstructure:"max_stale"`
+}
+
+// StateConfig bounds memory.
+type StateConfig struct {
+	// MaxTrackedSeries bounds admitted output series over all metrics; beyond it new series overflow.
+	MaxTrackedSeries int `mapstructure:"max_tracked_series"`
+	// MaxReaggregationInputs bounds per-input state of re-aggregated series; beyond it new inputs are dropped (reason state_full).
+	MaxReaggregationInputs int `mapstructure:"max_reaggregation_inputs"`
+}
+
+// ReportConfig controls the periodic offenders report.
+type ReportConfig struct {
+	Interval time.Duration `mapstructure:"interval"`
+	TopN     int           `mapstructure:"top_n"`
+}
+
+var _ component.Config = (*Config)(nil)
+
+func createDefaultConfig() component.Config {
+	return &Config{
+		Mode:       ModeEnforce,
+		Scope:      ScopeConfig{ResourceAttributes: []string{"service.namespace", "service.name"}},
+		LabelNames: LabelNamesOTel,
+		Policy: Policy{
+			Normalize: []NormalizeConfig{
+				{Attributes: []string{"url.path", "http.route", "http.path", "path"}, Kind: NormalizeURLPath},
+				{Attributes: []string{"error.message", "exception.message", "error"}, Kind: NormalizeErrorClass},
+			},
+			MaxValuesPerLabel:       1000,
+			MaxSeriesPerMetric:      2000,
+			ExcludeLabels:           []string{"le", "quantile"},
+			GaugeAggregation:        GaugeLast,
+			HistogramBoundsMismatch: BoundsDrop,
+			Summary:                 SummaryRefuse,
+		},
+		Detection: DetectionConfig{
+			Enabled:               true,
+			Window:                5 * time.Minute,
+			Buckets:               5,
+			MaxNewValuesPerWindow: 500,
+			Cooldown:              30 * time.Minute,
+			ReleaseRatio:          0.8,
+		},
+		Reaggregation: ReaggregationConfig{FlushInterval: 30 * time.Second, MaxStale: 10 * time.Minute},
+		State:         StateConfig{MaxTrackedSeries: 1_000_000, MaxReaggregationInputs: 500_000},
+		Report:        ReportConfig{Interval: 5 * time.Minute, TopN: 10},
+		MaxAttributes: 128,
+	}
+}
+
+// Validate checks the configuration; every message names the offending key.
+func (c *Config) Validate() error {
+	var errs []error
+	switch c.Mode {
+	case ModeEnforce, ModeAuto, ModeDryRun:
+	default:
+		errs = append(errs, fmt.Errorf("mode: %q is not one of enforce, auto, dry_run", c.Mode))
+	}
+	switch c.LabelNames {
+	case LabelNamesOTel, LabelNamesPrometheus:
+	default:
+		errs = append(errs, fmt.Errorf("label_names: %q is not one of otel, prometheus", c.LabelNames))
+	}
+	errs = append(errs, c.Policy.validate("")...)
+	for i := range c.Rules {
+		errs = append(errs, c.Rules[i].validate(fmt.Sprintf("rules[%d].", i))...)
+	}
+	if c.Detection.Enabled {
+		if c.Detection.Window <= 0 {
+			errs = append(errs, errors.New("detection.window: must be positive"))
+		}
+		if c.Detection.Buckets < 1 || c.Detection.Buckets > 60 {
+			errs = append(errs, errors.New("detection.buckets: must be between 1 and 60"))
+		}
+		if c.Detection.MaxNewValuesPerWindow <= 0 {
+			errs = append(errs, errors.New("detection.max_new_values_per_window: must be positive"))
+		}
+		if c.Detection.Cooldown < 0 {
+			errs = append(errs, errors.New("detection.cooldown: must not be negative"))
+		}
+		if c.Detection.ReleaseRatio <= 0 || c.Detection.ReleaseRatio > 1 {
+			errs = append(errs, errors.New("detection.release_ratio: must be in (0, 1]"))
+		}
+	} else if c.Mode == ModeAuto {
+		errs = append(errs, errors.New("mode: auto requires detection.enabled"))
+	}
+	if c.Reaggregation.FlushInterval <= 0 {
+		errs = append(errs, errors.New("reaggregation.flush_interval: must be positive"))
+	}
+	if c.Reaggregation.MaxStale < c.Reaggregation.FlushInterval {
+		errs = append(errs, errors.New("reaggregation.max_stale: must be at least reaggregation.flush_interval"))
+	}
+	if c.State.MaxTrackedSeries <= 0 {
+		errs = append(errs, errors.New("state.max_tracked_series: must be positive"))
+	}
+	if c.State.MaxReaggregationInputs <= 0 {
+		errs = append(errs, errors.New("state.max_reaggregation_inputs: must be positive"))
+	}
+	if c.Report.Interval < 0 {
+		errs = append(errs, errors.New("report.interval: must not be negative (0 disables the report)"))
+	}
+	if c.Report.TopN < 0 || c.Report.TopN > 1000 {
+		errs = append(errs, errors.New("report.top_n: must be between 0 and 1000"))
+	}
+	if c.MaxAttributes <= 0 {
+		errs = append(errs, errors.New("max_attributes: must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Policy) validate(prefix string) []error {
+	var errs []error
+	if _, err := parseRelabelConfigs(p.MetricRelabelConfigs); err != nil {
+		errs = append(errs, fmt.Errorf("%smetric_relabel_configs%w", prefix, err))
+	}
+	errs = append(errs, validateNormalize(prefix, p.Normalize)...)
+	if p.MaxValuesPerLabel < 0 {
+		errs = append(errs, fmt.Errorf("%smax_values_per_label: must not be negative", prefix))
+	}
+	if p.MaxSeriesPerMetric < 0 {
+		errs = append(errs, fmt.Errorf("%smax_series_per_metric: must not be negative", prefix))
+	}
+	errs = append(errs, validateEnums(prefix, p.GaugeAggregation, p.HistogramBoundsMismatch, p.Summary, false)...)
+	return errs
+}
+
+func (r *Rule) validate(prefix string) []error {
+	var errs []error
+	if len(r.Metrics) == 0 && r.MetricsRegex == "" && len(r.Resource) == 0 {
+		errs = append(errs, fmt.Errorf("%smetrics: a rule needs metrics, metrics_regex or resource", prefix))
+	}
+	for i, g := range r.Metrics {
+		if _, err := path.Match(g, ""); err != nil {
+			errs = append(errs, fmt.Errorf("%smetrics[%d]: invalid glob %q: %w", prefix, i, g, err))
+		}
+	}
+	if r.MetricsRegex != "" {
+		if _, err := regexp.Compile("^(?:" + r.MetricsRegex + ")$"); err != nil {
+			errs = append(errs, fmt.Errorf("%smetrics_regex: %w", prefix, err))
+		}
+	}
+	if _, err := parseRelabelConfigs(r.MetricRelabelConfigs); err != nil {
+		errs = append(errs, fmt.Errorf("%smetric_relabel_configs%w", prefix, err))
+	}
+	errs = append(errs, validateNormalize(prefix, r.Normalize)...)
+	if r.MaxValuesPerLabel != nil && *r.MaxValuesPerLabel < 0 {
+		errs = append(errs, fmt.Errorf("%smax_values_per_label: must not be negative", prefix))
+	}
+	if r.MaxSeriesPerMetric != nil && *r.MaxSeriesPerMetric < 0 {
+		errs = append(errs, fmt.Errorf("%smax_series_per_metric: must not be negative", prefix))
+	}
+	errs = append(errs, validateEnums(prefix, r.GaugeAggregation, r.HistogramBoundsMismatch, r.Summary, true)...)
+	return errs
+}
+
+func validateEnums(prefix, gauge, bounds, summary string, allowEmpty bool) []error {
+	var errs []error
+	if !(allowEmpty && gauge == "") {
+		switch gauge {
+		case GaugeLast, GaugeSum, GaugeMin, GaugeMax:
+		default:
+			errs = append(errs, fmt.Errorf("%sgauge_aggregation: %q is not one of last, sum, min, max", prefix, gauge))
+		}
+	}
+	if !(allowEmpty && bounds == "") {
+		switch bounds {
+		case BoundsDrop, BoundsCountSum:
+		default:
+			errs = append(errs, fmt.Errorf("%shistogram_bounds_mismatch: %q is not one of drop, count_sum", prefix, bounds))
+		}
+	}
+	if !(allowEmpty && summary == "") {
+		switch summary {
+		case SummaryRefuse, SummaryDrop:
+		default:
+			errs = append(errs, fmt.Errorf("%ssummary: %q is not one of refuse, drop", prefix, summary))
+		}
+	}
+	return errs
+}
+
+func validateNormalize(prefix string, ns []NormalizeConfig) []error {
+	var errs []error
+	for i, n := range ns {
+		key := fmt.Sprintf("%snormalize[%d]", prefix, i)
+		if len(n.Attributes) == 0 {
+			errs = append(errs, fmt.Errorf("%s.attributes: must list at least one attribute", key))
+		}
+		switch n.Kind {
+		case NormalizeURLPath, NormalizeErrorClass:
+		case NormalizeTemplates:
+			if len(n.Templates) == 0 {
+				errs = append(errs, fmt.Errorf("%s.templates: kind templates needs at least one template", key))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("%s.kind: %q is not one of url_path, error_class, templates", key, n.Kind))
+		}
+		for j, t := range n.Templates {
+			if _, err := regexp.Compile("^(?:" + t.Regex + ")$"); err != nil {
+				errs = append(errs, fmt.Errorf("%s.templates[%d].regex: %w", key, j, err))
+			}
+		}
+	}
+	return errs
+}
+
+// parseRelabelConfigs turns the raw maps of metric_relabel_configs into validated Prometheus
+// relabel configs. The maps go through YAML so that Prometheus' own UnmarshalYAML applies its
+// defaults (action replace, separator ";", regex "(.*)") exactly as in prometheus.yml.
+// Errors start with "[i]: " so that callers can prefix the key.
+func parseRelabelConfigs(raw []map[string]any) ([]*relabel.Config, error) {
+	out := make([]*relabel.Config, 0, len(raw))
+	for i, m := range raw {
+		b, err := yaml.Marshal(m)
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		var rc relabel.Config
+		if err := yaml.UnmarshalStrict(b, &rc); err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		if err := rc.Validate(model.UTF8Validation); err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		out = append(out, &rc)
+	}
+	return out, nil
+}
