@@ -1,0 +1,311 @@
+// Copyright otelcol-warden authors
+// SPDX-License-Identifier: Apache-2.0
+
+package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor/tailpolicy"
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+)
+
+// Match says on which spans a rule's OTTL condition is evaluated.
+type Match string
+
+const (
+	// MatchAnySpan: the condition holds for the trace if it holds on any of its spans.
+	MatchAnySpan Match = "any_span"
+	// MatchRootSpan: the condition is evaluated on the root span only.
+	MatchRootSpan Match = "root_span"
+)
+
+// RuleConfig is one sampling rule. Its predicates are combined with AND; a
+// rule without any predicate is the catch-all and must be the last rule.
+type RuleConfig struct {
+	// Name is written to every kept span as the `sampling.rule` attribute.
+	Name string `mapstructure:"name"`
+	// Probability of keeping a matched trace, in [0, 1]. 0 drops, 1 keeps (th:0).
+	Probability *float64 `mapstructure:"probability"`
+
+	// Condition is an OTTL boolean expression in the span context.
+	Condition string `mapstructure:"condition"`
+	// Match selects the spans the Condition is evaluated on (any_span or root_span).
+	Match Match `mapstructure:"match"`
+
+	// Error matches traces with a span in error (see Config.Error).
+	Error bool `mapstructure:"error"`
+	// Synthetic matches traces with a synthetic-monitor span (see Config.Synthetic).
+	Synthetic bool `mapstructure:"synthetic"`
+	// Routes matches traces whose route (http.route, else the normalised url.path of
+	// the root span) contains one of these entries as a whole path segment, or starts
+	// with an entry that begins with "/".
+	Routes []string `mapstructure:"routes"`
+	// LatencyOver matches traces whose duration (root span, else first start to last
+	// end) exceeds this value.
+	LatencyOver time.Duration `mapstructure:"latency_over"`
+	// SlowerThanBaseline matches traces whose root duration exceeds the learned
+	// baseline quantile of their (service, route, span kind).
+	SlowerThanBaseline bool `mapstructure:"slower_than_baseline"`
+
+	_ struct{}
+}
+
+func (r RuleConfig) isCatchAll() bool {
+	return r.Condition == "" && !r.Error && !r.Synthetic && len(r.Routes) == 0 &&
+		r.LatencyOver == 0 && !r.SlowerThanBaseline
+}
+
+// ErrorConfig defines the `error` shorthand.
+type ErrorConfig struct {
+	// HTTPStatusMin: a span whose http.response.status_code (or http.status_code)
+	// is at least this value is an error span. 0 disables the HTTP check.
+	HTTPStatusMin int64 `mapstructure:"http_status_min"`
+}
+
+// SyntheticConfig defines the `synthetic` shorthand.
+type SyntheticConfig struct {
+	// AttributeKeys: a span or resource attribute with one of these keys and a true
+	// or non-empty value marks the trace as synthetic.
+	AttributeKeys []string `mapstructure:"attribute_keys"`
+	// UserAgentPatterns: regular expressions matched against user_agent.original
+	// or http.user_agent.
+	UserAgentPatterns []string `mapstructure:"user_agent_patterns"`
+}
+
+// BaselineConfig defines the learned per-route latency baseline.
+type BaselineConfig struct {
+	// Percentile learned per (service, route, span kind), in (0, 1).
+	Percentile float64 `mapstructure:"percentile"`
+	// Window over which durations are remembered; it rotates in SubWindows steps.
+	Window     time.Duration `mapstructure:"window"`
+	SubWindows int           `mapstructure:"sub_windows"`
+	// MinSamples before a key's baseline is trusted; until then StaticFallback applies.
+	MinSamples int `mapstructure:"min_samples"`
+	// MaxRoutes caps the keys tracked; further keys share one overflow bucket.
+	MaxRoutes int `mapstructure:"max_routes"`
+	// StaticFallback is the threshold used while a key is not armed.
+	StaticFallback time.Duration `mapstructure:"static_fallback"`
+	// RelativeAccuracy of the DDSketch quantiles.
+	RelativeAccuracy float64 `mapstructure:"relative_accuracy"`
+	// MetricsRoutes bounds how many keys (the busiest armed ones) are exported as metrics.
+	MetricsRoutes int `mapstructure:"metrics_routes"`
+	// LogInterval between log summaries of the baselines (0 disables).
+	LogInterval time.Duration `mapstructure:"log_interval"`
+}
+
+// MemoryConfig bounds the span buffer in bytes.
+type MemoryConfig struct {
+	// LimitBytes is the budget for buffered spans (estimated per span). At the limit
+	// new spans are refused with a retryable error.
+	LimitBytes int64 `mapstructure:"limit_bytes"`
+	// HeapLimitBytes optionally also checks the live Go heap against a limit; the
+	// higher of the two fill ratios drives the overload state. 0 disables.
+	HeapLimitBytes int64 `mapstructure:"heap_limit_bytes"`
+	// EvictPercent: above this fill, traces are decided early (heaviest/oldest first).
+	EvictPercent int `mapstructure:"evict_percent"`
+	// HighWaterPercent: above this fill, new traces get stateless per-span decisions.
+	HighWaterPercent int `mapstructure:"high_water_percent"`
+	// LowWaterPercent: stateless mode ends once fill stays below this for MinOverloadDuration.
+	LowWaterPercent     int           `mapstructure:"low_water_percent"`
+	MinOverloadDuration time.Duration `mapstructure:"min_overload_duration"`
+	// OverloadProbability keeps this fraction of non-error spans in stateless mode,
+	// decided from trace randomness so that all spans of a trace agree.
+	OverloadProbability float64 `mapstructure:"overload_probability"`
+}
+
+// DecisionCacheConfig sizes the caches that late spans consult.
+type DecisionCacheConfig struct {
+	// KeptTraces is the exact LRU capacity of kept trace decisions (with th and rule).
+	KeptTraces int `mapstructure:"kept_traces"`
+	// DroppedTraces is the capacity of one generation of the dropped-trace filter.
+	DroppedTraces int `mapstructure:"dropped_traces"`
+	// DroppedWindow is how long a dropped decision is remembered at least; the filter
+	// rotates its two generations every DroppedWindow.
+	DroppedWindow time.Duration `mapstructure:"dropped_window"`
+}
+
+// BudgetConfig optionally caps kept spans per second by scaling probabilistic rules.
+type BudgetConfig struct {
+	// SpansPerSecond kept; 0 disables. Rules with probability 1 or 0 are never scaled.
+	SpansPerSecond float64 `mapstructure:"spans_per_second"`
+}
+
+// Config is the tail_policy processor configuration.
+type Config struct {
+	Rules []RuleConfig `mapstructure:"rules"`
+
+	// DecisionDelay after the root span is seen before deciding.
+	DecisionDelay time.Duration `mapstructure:"decision_delay"`
+	// TraceTimeout from a trace's first span; never extended.
+	TraceTimeout time.Duration `mapstructure:"trace_timeout"`
+	// SpanLimit per trace: reaching it decides at once; later spans follow the decision.
+	SpanLimit int `mapstructure:"span_limit"`
+	// Workers (shards by trace id); 0 means GOMAXPROCS.
+	Workers int `mapstructure:"workers"`
+	// QueueSize is the number of batches each worker's input queue holds.
+	QueueSize int `mapstructure:"queue_size"`
+	// IngestTimeout bounds how long ConsumeTraces waits for a full worker queue
+	// before refusing with a retryable error.
+	IngestTimeout time.Duration `mapstructure:"ingest_timeout"`
+	// ForwardTimeout bounds each call to the next consumer.
+	ForwardTimeout time.Duration `mapstructure:"forward_timeout"`
+	// MaxClockSkew: spans ending further than this in the future are counted as skewed.
+	MaxClockSkew time.Duration `mapstructure:"max_clock_skew"`
+
+	Error         ErrorConfig         `mapstructure:"error"`
+	Synthetic     SyntheticConfig     `mapstructure:"synthetic"`
+	Baseline      BaselineConfig      `mapstructure:"baseline"`
+	Memory        MemoryConfig        `mapstructure:"memory"`
+	DecisionCache DecisionCacheConfig `mapstructure:"decision_cache"`
+	Budget        BudgetConfig        `mapstructure:"budget"`
+
+	_ struct{}
+}
+
+var _ component.Config = (*Config)(nil)
+
+// Validate checks the configuration; every message names the offending key.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if len(cfg.Rules) == 0 {
+		errs = append(errs, errors.New("rules: at least one rule is required, and the last one must be a catch-all (no condition)"))
+	}
+	names := map[string]bool{}
+	for i, r := range cfg.Rules {
+		key := fmt.Sprintf("rules[%d]", i)
+		switch {
+		case r.Name == "":
+			errs = append(errs, fmt.Errorf("%s.name: must not be empty", key))
+		case r.Name[0] == '_':
+			errs = append(errs, fmt.Errorf("%s.name: %q: names starting with '_' are reserved", key, r.Name))
+		case names[r.Name]:
+			errs = append(errs, fmt.Errorf("%s.name: %q is used by an earlier rule", key, r.Name))
+		}
+		names[r.Name] = true
+		if r.Probability == nil {
+			errs = append(errs, fmt.Errorf("%s.probability: required (0 to drop, 1 to keep everything)", key))
+		} else if p := *r.Probability; !(p >= 0 && p <= 1) {
+			errs = append(errs, fmt.Errorf("%s.probability: %v is outside [0, 1]", key, p))
+		}
+		switch r.Match {
+		case "", MatchAnySpan, MatchRootSpan:
+		default:
+			errs = append(errs, fmt.Errorf("%s.match: %q must be %q or %q", key, r.Match, MatchAnySpan, MatchRootSpan))
+		}
+		if r.Condition != "" {
+			if _, err := parseCondition(r.Condition, componenttest.NewNopTelemetrySettings()); err != nil {
+				errs = append(errs, fmt.Errorf("%s.condition: %w", key, err))
+			}
+		}
+		if r.LatencyOver < 0 {
+			errs = append(errs, fmt.Errorf("%s.latency_over: must not be negative", key))
+		}
+		for j, route := range r.Routes {
+			if route == "" {
+				errs = append(errs, fmt.Errorf("%s.routes[%d]: must not be empty", key, j))
+			}
+		}
+		if r.isCatchAll() && i != len(cfg.Rules)-1 {
+			errs = append(errs, fmt.Errorf("%s: %q has no condition, so the rules after it can never match; the catch-all must be last", key, r.Name))
+		}
+	}
+	if n := len(cfg.Rules); n > 0 && !cfg.Rules[n-1].isCatchAll() {
+		errs = append(errs, fmt.Errorf("rules[%d]: the last rule %q must be a catch-all (no condition) so that every trace gets a decision", n-1, cfg.Rules[n-1].Name))
+	}
+	if len(cfg.Rules) > maxRules {
+		errs = append(errs, fmt.Errorf("rules: %d rules configured, at most %d are supported", len(cfg.Rules), maxRules))
+	}
+
+	positive := func(key string, d time.Duration) {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: must be positive, got %v", key, d))
+		}
+	}
+	positive("decision_delay", cfg.DecisionDelay)
+	positive("trace_timeout", cfg.TraceTimeout)
+	positive("ingest_timeout", cfg.IngestTimeout)
+	positive("forward_timeout", cfg.ForwardTimeout)
+	positive("max_clock_skew", cfg.MaxClockSkew)
+	if cfg.DecisionDelay > cfg.TraceTimeout {
+		errs = append(errs, fmt.Errorf("decision_delay: %v must not exceed trace_timeout %v", cfg.DecisionDelay, cfg.TraceTimeout))
+	}
+	if cfg.SpanLimit < 1 {
+		errs = append(errs, fmt.Errorf("span_limit: must be at least 1, got %d", cfg.SpanLimit))
+	}
+	if cfg.Workers < 0 {
+		errs = append(errs, fmt.Errorf("workers: must not be negative, got %d", cfg.Workers))
+	}
+	if cfg.QueueSize < 1 {
+		errs = append(errs, fmt.Errorf("queue_size: must be at least 1, got %d", cfg.QueueSize))
+	}
+	if cfg.Error.HTTPStatusMin < 0 || cfg.Error.HTTPStatusMin > 999 {
+		errs = append(errs, fmt.Errorf("error.http_status_min: %d is not an HTTP status (0 disables)", cfg.Error.HTTPStatusMin))
+	}
+	for i, p := range cfg.Synthetic.UserAgentPatterns {
+		if _, err := regexp.Compile(p); err != nil {
+			errs = append(errs, fmt.Errorf("synthetic.user_agent_patterns[%d]: %w", i, err))
+		}
+	}
+
+	b := cfg.Baseline
+	if !(b.Percentile > 0 && b.Percentile < 1) {
+		errs = append(errs, fmt.Errorf("baseline.percentile: %v must be in (0, 1)", b.Percentile))
+	}
+	positive("baseline.window", b.Window)
+	if b.SubWindows < 2 {
+		errs = append(errs, fmt.Errorf("baseline.sub_windows: must be at least 2, got %d", b.SubWindows))
+	}
+	if b.MinSamples < 1 {
+		errs = append(errs, fmt.Errorf("baseline.min_samples: must be at least 1, got %d", b.MinSamples))
+	}
+	if b.MaxRoutes < 1 {
+		errs = append(errs, fmt.Errorf("baseline.max_routes: must be at least 1, got %d", b.MaxRoutes))
+	}
+	positive("baseline.static_fallback", b.StaticFallback)
+	if !(b.RelativeAccuracy > 0 && b.RelativeAccuracy < 1) {
+		errs = append(errs, fmt.Errorf("baseline.relative_accuracy: %v must be in (0, 1)", b.RelativeAccuracy))
+	}
+	if b.MetricsRoutes < 0 {
+		errs = append(errs, fmt.Errorf("baseline.metrics_routes: must not be negative, got %d", b.MetricsRoutes))
+	}
+	if b.LogInterval < 0 {
+		errs = append(errs, fmt.Errorf("baseline.log_interval: must not be negative, got %v", b.LogInterval))
+	}
+
+	m := cfg.Memory
+	if m.LimitBytes < 1<<20 {
+		errs = append(errs, fmt.Errorf("memory.limit_bytes: %d is below the minimum of 1 MiB", m.LimitBytes))
+	}
+	if m.HeapLimitBytes < 0 {
+		errs = append(errs, fmt.Errorf("memory.heap_limit_bytes: must not be negative, got %d", m.HeapLimitBytes))
+	}
+	if !(0 < m.LowWaterPercent && m.LowWaterPercent < m.HighWaterPercent && m.HighWaterPercent < 100) {
+		errs = append(errs, fmt.Errorf("memory: need 0 < low_water_percent (%d) < high_water_percent (%d) < 100", m.LowWaterPercent, m.HighWaterPercent))
+	}
+	if !(0 < m.EvictPercent && m.EvictPercent <= m.HighWaterPercent) {
+		errs = append(errs, fmt.Errorf("memory.evict_percent: %d must be in (0, high_water_percent=%d]", m.EvictPercent, m.HighWaterPercent))
+	}
+	if m.MinOverloadDuration < 0 {
+		errs = append(errs, fmt.Errorf("memory.min_overload_duration: must not be negative, got %v", m.MinOverloadDuration))
+	}
+	if !(m.OverloadProbability >= 0 && m.OverloadProbability <= 1) {
+		errs = append(errs, fmt.Errorf("memory.overload_probability: %v is outside [0, 1]", m.OverloadProbability))
+	}
+
+	c := cfg.DecisionCache
+	if c.KeptTraces < 1 {
+		errs = append(errs, fmt.Errorf("decision_cache.kept_traces: must be at least 1, got %d", c.KeptTraces))
+	}
+	if c.DroppedTraces < 1 {
+		errs = append(errs, fmt.Errorf("decision_cache.dropped_traces: must be at least 1, got %d", c.DroppedTraces))
+	}
+	positive("decision_cache.dropped_window", c.DroppedWindow)
+	if cfg.Budget.SpansPerSecond < 0 {
+		errs = append(errs, fmt.Errorf("budget.spans_per_second: must not be negative, got %v", cfg.Budget.SpansPerSecond))
+	}
+	return errors.Join(errs...)
+}
