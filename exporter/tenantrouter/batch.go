@@ -1,0 +1,120 @@
+// Copyright otelcol-warden authors
+// SPDX-License-Identifier: Apache-2.0
+
+package tenantrouter // import "github.com/otelcol-warden/otelcol-warden/exporter/tenantrouter"
+
+import (
+	"errors"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// batchTally counts, per incoming batch, what happened to records that did not simply reach the
+// tenant their rules named; it is added to the self-metrics once per batch, not once per record.
+type batchTally struct {
+	rejected         [rejectReasonCount]int64
+	droppedNoTenant  int64
+	droppedLimit     int64
+	overflowPerBatch int64
+	overflowTotal    int64
+}
+
+// tenantPart is the data of one batch bound for one tenant.
+type tenantPart[T any] struct {
+	lane    *lane[T]
+	data    T
+	openErr error
+}
+
+// batch splits one incoming batch: it assigns each record a slot (one per tenant in this batch)
+// and enforces the per-batch and overall tenant bounds.
+type batch[T any] struct {
+	router *router[T]
+	tally  batchTally
+	parts  []tenantPart[T]
+	slots  map[string]int
+	// nonDefault counts tenants other than the default one; the default tenant always gets a slot.
+	nonDefault int
+	lastTenant string
+	lastSlot   int
+}
+
+func (r *router[T]) newBatch() *batch[T] {
+	return &batch[T]{router: r, slots: make(map[string]int, 4), lastSlot: -1}
+}
+
+// route resolves the tenant of `weight` records sharing these attributes and returns their slot,
+// or -1 when they are dropped.
+func (b *batch[T]) route(record, resource pcommon.Map, weight int) int {
+	return b.slot(b.router.resolver.resolve(record, resource, &b.tally), weight)
+}
+
+func (b *batch[T]) resourceOnly() bool { return b.router.resolver.resourceOnly }
+
+func (b *batch[T]) slot(tenant string, weight int) int {
+	if b.lastSlot >= 0 && tenant == b.lastTenant {
+		return b.lastSlot
+	}
+	r := b.router
+	if tenant == "" {
+		if r.cfg.Unmatched == UnmatchedDrop {
+			b.tally.droppedNoTenant += int64(weight)
+			return -1
+		}
+		tenant = r.cfg.DefaultTenant
+	}
+	s, ok := b.slots[tenant]
+	if !ok {
+		isDefault := tenant == r.cfg.DefaultTenant
+		if !isDefault && b.nonDefault >= r.cfg.MaxTenantsPerBatch {
+			b.tally.overflowPerBatch += int64(weight)
+			return b.overflow(weight)
+		}
+		l, err := r.lanes.get(tenant)
+		if errors.Is(err, errTenantLimit) {
+			b.tally.overflowTotal += int64(weight)
+			return b.overflow(weight)
+		}
+		s = len(b.parts)
+		b.parts = append(b.parts, tenantPart[T]{lane: l, data: r.sig.newData(), openErr: err})
+		b.slots[tenant] = s
+		if !isDefault {
+			b.nonDefault++
+		}
+	}
+	b.lastTenant, b.lastSlot = tenant, s
+	return s
+}
+
+// overflow sends records past a tenant bound to the default tenant, or drops them when there is none.
+func (b *batch[T]) overflow(weight int) int {
+	if b.router.cfg.DefaultTenant == "" {
+		b.tally.droppedLimit += int64(weight)
+		return -1
+	}
+	return b.slot(b.router.cfg.DefaultTenant, weight)
+}
+
+// lazyDest holds, for the container being split (a resource, a scope or a metric), the copy created
+// for each slot, and forgets them all in O(1) when the next container starts.
+type lazyDest[D any] struct {
+	generation  int
+	generations []int
+	dests       []D
+}
+
+func (l *lazyDest[D]) reset() { l.generation++ }
+
+func (l *lazyDest[D]) get(slot int) (D, bool) {
+	for len(l.generations) <= slot {
+		var zero D
+		l.generations = append(l.generations, 0)
+		l.dests = append(l.dests, zero)
+	}
+	return l.dests[slot], l.generations[slot] == l.generation && l.generation != 0
+}
+
+func (l *lazyDest[D]) set(slot int, d D) {
+	l.dests[slot] = d
+	l.generations[slot] = l.generation
+}
