@@ -1,0 +1,77 @@
+# otelcol-warden: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+BIN         := bin/otelcol-warden
+DIST_DIR    := cmd/otelcol-warden
+GO          ?= go
+GOTEST_FLAGS ?= -count=1
+# Packages of our own that have unit tests; the e2e suite runs separately against the built binary.
+UNIT_PKGS   := ./internal/... ./processor/... ./exporter/... ./tools/...
+COMPONENT_DIRS := $(wildcard processor/*/ exporter/*/)
+
+.PHONY: build run demo test unit-test dist-test e2e-test k8s-test validate-configs \
+        generate check-generate eval-pii bench tools clean
+
+## build: compile bin/otelcol-warden from the committed ocb output (no ocb run needed)
+build:
+	@mkdir -p bin
+	cd $(DIST_DIR) && CGO_ENABLED=0 $(GO) build -trimpath -o ../../$(BIN) .
+
+## run: build if needed and start the collector on configs/local.yaml (no backend needed)
+run: build data/pii-scrub.key
+	$(BIN) --config configs/local.yaml
+
+# A random demo key for pii_scrub's pseudonyms, made once per checkout and never committed.
+data/pii-scrub.key:
+	@mkdir -p data && umask 077 && head -c 32 /dev/urandom | base64 > $@
+
+## demo: start the collector and the demo traffic generator, then print a before/after summary
+demo: build data/pii-scrub.key
+	$(GO) run ./tools/demo --collector $(BIN) --config configs/local.yaml
+
+## test: everything CI runs
+test: check-generate unit-test build dist-test validate-configs e2e-test k8s-test
+
+unit-test:
+	$(GO) test $(GOTEST_FLAGS) -race $(UNIT_PKGS)
+
+# The generated distribution module: its own tests load every config through the real components().
+dist-test:
+	cd $(DIST_DIR) && $(GO) test $(GOTEST_FLAGS) ./...
+
+validate-configs: build
+	@set -e; for f in configs/*.yaml; do \
+	  PII_SCRUB_KEY_FILE=$(CURDIR)/data/pii-scrub.key $(BIN) validate --config $$f >/dev/null && echo "valid: $$f"; \
+	done
+
+e2e-test: build
+	WARDEN_BIN=$(CURDIR)/$(BIN) $(GO) test $(GOTEST_FLAGS) -timeout 40m ./tests/e2e/...
+
+k8s-test: build
+	@if [ -d tests/k8s ]; then WARDEN_BIN=$(CURDIR)/$(BIN) $(GO) test $(GOTEST_FLAGS) ./tests/k8s/...; fi
+
+## generate: regenerate mdatagen code of every component and the ocb output in cmd/otelcol-warden
+generate:
+	@set -e; for d in $(COMPONENT_DIRS); do \
+	  if [ -f $$d/metadata.yaml ]; then (cd $$d && $(GO) tool mdatagen metadata.yaml); fi; \
+	done
+	./scripts/ocb-generate.sh $(DIST_DIR)
+
+## check-generate: fail when builder-config.yaml or a metadata.yaml disagrees with the committed output
+check-generate:
+	./scripts/check-generate.sh
+
+## eval-pii: precision, recall, leak rate and collateral damage of pii_scrub (EVAL_ARGS="-presidio DIR")
+eval-pii:
+	$(GO) run ./tools/evalpii $(EVAL_ARGS)
+
+## bench: the component benchmarks against their contrib peers (compare runs with benchstat)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./processor/... ./exporter/... | tee bench.txt
+
+tools:
+	$(GO) install golang.org/x/perf/cmd/benchstat@latest
+
+clean:
+	rm -rf bin data .gen

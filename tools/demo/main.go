@@ -1,0 +1,160 @@
+// Command demo starts otelcol-warden on a config, drives it with a small instrumented shop written with the
+// OpenTelemetry Go SDK (services with HTTP routes, errors, slow outliers, synthetic checks, personal data,
+// high-cardinality metric labels), then prints what went in and what came out, read from the collector's
+// output files and its own metrics.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+func main() {
+	collector := flag.String("collector", "bin/otelcol-warden", "the otelcol-warden binary")
+	config := flag.String("config", "configs/local.yaml", "the collector config (local.yaml's env-var addresses are moved to free ports)")
+	dataDir := flag.String("data", "data/demo", "folder for the collector's output files; emptied first")
+	keyFile := flag.String("pii-key", "data/pii-scrub.key", "pii_scrub key file")
+	requests := flag.Int("requests", 3000, "requests the demo shop serves")
+	seed := flag.Uint64("seed", 42, "seed of the traffic generator")
+	flag.Parse()
+	if err := run(*collector, *config, *dataDir, *keyFile, *requests, *seed); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(collectorBin, config, dataDir, keyFile string, requests int, seed uint64) error {
+	if err := os.RemoveAll(dataDir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return err
+	}
+	absKey, err := filepath.Abs(keyFile)
+	if err != nil {
+		return err
+	}
+	ports, err := freeEndpoints(5)
+	if err != nil {
+		return err
+	}
+	grpcEndpoint, httpEndpoint, promEndpoint, healthEndpoint, telemetryEndpoint := ports[0], ports[1], ports[2], ports[3], ports[4]
+	_, telemetryPort, _ := net.SplitHostPort(telemetryEndpoint)
+
+	logPath := filepath.Join(dataDir, "collector.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(collectorBin, "--config", config)
+	cmd.Env = append(os.Environ(),
+		"WARDEN_OTLP_GRPC_ENDPOINT="+grpcEndpoint,
+		"WARDEN_OTLP_HTTP_ENDPOINT="+httpEndpoint,
+		"WARDEN_PROMETHEUS_ENDPOINT="+promEndpoint,
+		"WARDEN_HEALTH_ENDPOINT="+healthEndpoint,
+		"WARDEN_TELEMETRY_PORT="+telemetryPort,
+		"WARDEN_DATA_DIR="+dataDir,
+		"PII_SCRUB_KEY_FILE="+absKey,
+	)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", collectorBin, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() error {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			return err
+		case <-time.After(60 * time.Second):
+			_ = cmd.Process.Kill()
+			return errors.New("collector did not stop within 60 s")
+		}
+	}
+	if err := waitHealthy("http://"+healthEndpoint+"/", exited, 60*time.Second); err != nil {
+		_ = stop()
+		return fmt.Errorf("%w (collector log: %s)", err, logPath)
+	}
+	fmt.Printf("demo: otelcol-warden is up (OTLP %s, own metrics http://%s/metrics, output in %s)\n", grpcEndpoint, telemetryEndpoint, dataDir)
+
+	ctx := context.Background()
+	shop, providers, err := newShop(ctx, grpcEndpoint, seed)
+	if err != nil {
+		_ = stop()
+		return err
+	}
+	fmt.Printf("demo: the shop serves %d requests...\n", requests)
+	// Requests are spread over the last minutes so the collector sees a realistic history; timestamps are
+	// explicit, so this takes seconds, not minutes.
+	begin := time.Now().Add(-3 * time.Minute)
+	step := 3 * time.Minute / time.Duration(requests)
+	for i := range requests {
+		shop.request(ctx, begin.Add(time.Duration(i)*step))
+	}
+	if err := providers.shutdown(ctx); err != nil {
+		_ = stop()
+		return fmt.Errorf("flushing the SDK: %w", err)
+	}
+
+	out := outputFiles{dir: dataDir}
+	fmt.Println("demo: waiting for the pipeline to settle (tail sampling decides a trace 2 s after its root span)...")
+	out.waitStable(5*time.Second, 90*time.Second)
+	selfMetrics, scrapeErr := scrape("http://" + telemetryEndpoint + "/metrics")
+	if err := stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "demo: collector shutdown: %v (log: %s)\n", err, logPath)
+	}
+	if scrapeErr != nil {
+		return fmt.Errorf("reading the collector's own metrics: %w", scrapeErr)
+	}
+	return printSummary(os.Stdout, &shop.sent, out, selfMetrics)
+}
+
+func freeEndpoints(n int) ([]string, error) {
+	var listeners []net.Listener
+	defer func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}()
+	out := make([]string, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		listeners = append(listeners, l)
+		out = append(out, l.Addr().String())
+	}
+	return out, nil
+}
+
+func waitHealthy(url string, exited <-chan error, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	client := &http.Client{Timeout: 2 * time.Second}
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("collector exited during start-up: %v", err)
+		default:
+		}
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("collector not healthy after %s", timeout)
+}
