@@ -5,31 +5,467 @@ package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-warden/otelcol-warden/processor/tailpolicy/internal/metadata"
 )
 
 // maxRules bounds the rule list (rule predicates are tracked in a 64-bit mask).
 const maxRules = 32
 
-// tailPolicy: skeleton that forwards everything while the decision engine is built.
+const (
+	tickInterval    = 100 * time.Millisecond
+	controlInterval = 250 * time.Millisecond
+	outputQueueSize = 16
+)
+
+// errRefused is retryable (not a permanent error): receivers answer with
+// back-pressure (gRPC UNAVAILABLE, HTTP 503) and clients retry later.
+var errRefused = errors.New("tail_policy: memory budget exhausted or workers saturated, retry later")
+
+// engine is the state the workers share: compiled rules, the baseline,
+// telemetry and the controller outputs they read atomically.
+type engine struct {
+	cfg       *Config
+	workers   int
+	rules     *ruleSet
+	ruleNames []string
+	baseline  *baseline
+	tel       *telemetry
+	logger    *zap.Logger
+
+	ruleOverload        int
+	ruleOverloadError   int
+	overloadThreshold   sampling.Threshold
+	overloadProbability float64
+
+	state       atomic.Int32  // overloadState
+	scaleBits   atomic.Uint64 // float64 budget scale
+	keptFixed   atomic.Int64  // kept spans by rules the budget never scales
+	keptScaled  atomic.Int64  // kept spans by probabilistic rules
+}
+
+func (e *engine) budgetScale() float64 { return math.Float64frombits(e.scaleBits.Load()) }
+
+func (e *engine) countKept(idx, spans int) {
+	if idx < len(e.rules.rules) && e.rules.rules[idx].probabilistic() {
+		e.keptScaled.Add(int64(spans))
+	} else {
+		e.keptFixed.Add(int64(spans))
+	}
+}
+
+func (e *engine) observeRoot(ref spanRef, now time.Time) {
+	span := ref.span
+	key := rootKeyOf(ref)
+	if routeOf(span.Attributes()) == "" {
+		e.tel.badInput(badMissingRoute, 1)
+	}
+	start, end := span.StartTimestamp(), span.EndTimestamp()
+	if end >= start && start != 0 {
+		e.baseline.observe(key, time.Duration(end-start), now)
+	}
+}
+
+func newEngine(set processor.Settings, cfg *Config, now time.Time) (*engine, error) {
+	rules, err := compileRules(cfg, set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	workers := cfg.Workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	e := &engine{
+		cfg:                 cfg,
+		workers:             workers,
+		rules:               rules,
+		baseline:            newBaseline(cfg.Baseline, now),
+		logger:              set.Logger,
+		overloadProbability: cfg.Memory.OverloadProbability,
+		overloadThreshold:   sampling.NeverSampleThreshold,
+	}
+	if p := cfg.Memory.OverloadProbability; p > 0 {
+		th, err := sampling.ProbabilityToThresholdWithPrecision(max(p, sampling.MinSamplingProbability), thresholdPrecision)
+		if err != nil {
+			return nil, fmt.Errorf("tail_policy: memory.overload_probability: %w", err)
+		}
+		e.overloadThreshold = th
+	}
+	e.scaleBits.Store(math.Float64bits(1))
+	for _, r := range rules.rules {
+		e.ruleNames = append(e.ruleNames, r.name)
+	}
+	e.ruleOverload, e.ruleOverloadError = len(e.ruleNames), len(e.ruleNames)+1
+	e.ruleNames = append(e.ruleNames, ruleOverload, ruleOverloadError)
+	return e, nil
+}
+
+// tailPolicy shards traces by id over worker goroutines, each owning a shard
+// with its buffer, deadline queue and decision cache; a forwarder per worker
+// sends kept spans on, so a slow exporter delays only that worker's output and,
+// through the bounded queues, turns into back-pressure on ConsumeTraces.
 type tailPolicy struct {
-	next consumer.Traces
+	cfg    *Config
+	next   consumer.Traces
+	clock  clock
+	logger *zap.Logger
+	tb     *metadata.TelemetryBuilder
+	eng    *engine
+
+	shards   []*shard
+	inputs   []chan []spanRef
+	outputs  []chan ptrace.Traces
+	overload *overloadController
+
+	stop      chan struct{}
+	workers   sync.WaitGroup
+	started   atomic.Bool
+	stopOnce  sync.Once
+	lastScale time.Time
+	lastLog   time.Time
 }
 
-func newTailPolicy(_ processor.Settings, _ *Config, next consumer.Traces, _ clock) (*tailPolicy, error) {
-	return &tailPolicy{next: next}, nil
+func newTailPolicy(set processor.Settings, cfg *Config, next consumer.Traces, clk clock) (*tailPolicy, error) {
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	now := clk.Now()
+	eng, err := newEngine(set, cfg, now)
+	if err != nil {
+		return nil, err
+	}
+	eng.tel = newTelemetry(tb, eng.ruleNames)
+	p := &tailPolicy{
+		cfg:      cfg,
+		next:     next,
+		clock:    clk,
+		logger:   set.Logger,
+		tb:       tb,
+		eng:      eng,
+		overload: newOverloadController(cfg.Memory),
+		stop:     make(chan struct{}),
+	}
+	for i := 0; i < eng.workers; i++ {
+		out := make(chan ptrace.Traces, outputQueueSize)
+		p.outputs = append(p.outputs, out)
+		p.inputs = append(p.inputs, make(chan []spanRef, cfg.QueueSize))
+		p.shards = append(p.shards, newShard(eng, cfg.Memory.LimitBytes, now, func(td ptrace.Traces) { out <- td }))
+	}
+	if err := p.registerGauges(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
-func (p *tailPolicy) Start(context.Context, component.Host) error { return nil }
-func (p *tailPolicy) Shutdown(context.Context) error            { return nil }
 func (p *tailPolicy) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: true}
 }
 
+func (p *tailPolicy) Start(context.Context, component.Host) error {
+	if !p.started.CompareAndSwap(false, true) {
+		return nil
+	}
+	p.lastScale, p.lastLog = p.clock.Now(), p.clock.Now()
+	for i := range p.shards {
+		p.workers.Add(2)
+		go p.runWorker(i)
+		go p.runForwarder(i)
+	}
+	p.workers.Add(1)
+	go p.runControl()
+	return nil
+}
+
+// Shutdown decides every buffered trace (trigger "shutdown") and forwards the
+// kept ones before returning, unless ctx ends first.
+func (p *tailPolicy) Shutdown(ctx context.Context) error {
+	p.stopOnce.Do(func() { close(p.stop) })
+	done := make(chan struct{})
+	go func() { p.workers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	p.tb.Shutdown()
+	return nil
+}
+
 func (p *tailPolicy) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	return p.next.ConsumeTraces(ctx, td)
+	if overloadState(p.eng.state.Load()) == stateRefusing || p.bufferedBytes() >= p.cfg.Memory.LimitBytes {
+		p.eng.tel.refusedSpans("hard_limit", td.SpanCount())
+		return errRefused
+	}
+	batches := p.split(td)
+	var timer *time.Timer
+	for i, batch := range batches {
+		if len(batch) == 0 {
+			continue
+		}
+		select {
+		case p.inputs[i] <- batch:
+			continue
+		default:
+		}
+		if timer == nil {
+			timer = time.NewTimer(p.cfg.IngestTimeout)
+			defer timer.Stop()
+		}
+		select {
+		case p.inputs[i] <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			// Batches already handed to other workers are processed; a retry
+			// may duplicate them, which the duplicate-span check removes from
+			// kept traces that are still buffered.
+			p.eng.tel.refusedSpans("queue_full", remaining(batches[i:]))
+			return errRefused
+		case <-p.stop:
+			return errRefused
+		}
+	}
+	return nil
+}
+
+func remaining(batches [][]spanRef) int {
+	n := 0
+	for _, b := range batches {
+		n += len(b)
+	}
+	return n
+}
+
+// split groups the request's spans by worker in one pass, keeping references.
+func (p *tailPolicy) split(td ptrace.Traces) [][]spanRef {
+	n := len(p.shards)
+	batches := make([][]spanRef, n)
+	rules := p.eng.rules
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		res := &sourceResource{rs: rs}
+		attrs := rs.Resource().Attributes()
+		if v, ok := attrs.Get("service.name"); ok {
+			res.service = v.AsString()
+		}
+		if rules.needSynthetic {
+			res.synthetic = rules.isSynthetic(attrs)
+		}
+		sss := rs.ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			sc := &sourceScope{res: res, ss: sss.At(j)}
+			spans := sc.ss.Spans()
+			for k := 0; k < spans.Len(); k++ {
+				span := spans.At(k)
+				id := span.TraceID()
+				if id.IsEmpty() {
+					p.eng.tel.badInput(badEmptyTraceID, 1)
+					continue
+				}
+				w := shardIndex(id, n)
+				batches[w] = append(batches[w], spanRef{scope: sc, span: span})
+			}
+		}
+	}
+	return batches
+}
+
+// shardIndex mixes all 16 id bytes, so ids that differ only in their high half
+// (some SDKs) still spread evenly.
+func shardIndex(id pcommon.TraceID, n int) int {
+	h1, _ := hashes(id)
+	return int(h1 % uint64(n))
+}
+
+func (p *tailPolicy) runWorker(i int) {
+	defer p.workers.Done()
+	sh, in, out := p.shards[i], p.inputs[i], p.outputs[i]
+	defer close(out)
+	ticker := time.NewTicker(tickInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case batch := <-in:
+			sh.ingest(batch, p.clock.Now())
+		case <-ticker.C:
+			sh.expire(p.clock.Now())
+		case <-p.stop:
+			for {
+				select {
+				case batch := <-in:
+					sh.ingest(batch, p.clock.Now())
+					continue
+				default:
+				}
+				break
+			}
+			sh.shutdown(p.clock.Now())
+			return
+		}
+	}
+}
+
+func (p *tailPolicy) runForwarder(i int) {
+	defer p.workers.Done()
+	for td := range p.outputs[i] {
+		spans := td.SpanCount()
+		ctx, cancel := context.WithTimeout(context.Background(), p.cfg.ForwardTimeout)
+		err := p.next.ConsumeTraces(ctx, td)
+		cancel()
+		if err != nil {
+			p.tb.ProcessorTailPolicyDownstreamErrors.Add(context.Background(), int64(spans))
+			p.logger.Warn("tail_policy: next consumer failed; kept spans lost", zap.Int("spans", spans), zap.Error(err))
+		}
+	}
+}
+
+func (p *tailPolicy) runControl() {
+	defer p.workers.Done()
+	ticker := time.NewTicker(controlInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ticker.C:
+			p.control(p.clock.Now())
+		case <-p.stop:
+			return
+		}
+	}
+}
+
+// control updates the overload state and the budget scale, and logs the
+// baseline summary; it is called periodically and directly by tests.
+func (p *tailPolicy) control(now time.Time) {
+	fill := float64(p.bufferedBytes()) / float64(p.cfg.Memory.LimitBytes)
+	if limit := p.cfg.Memory.HeapLimitBytes; limit > 0 {
+		fill = max(fill, float64(liveHeapBytes())/float64(limit))
+	}
+	state, changed := p.overload.update(fill, now)
+	p.eng.state.Store(int32(state))
+	if changed {
+		p.tb.ProcessorTailPolicyOverloadTransitions.Add(context.Background(), 1, p.eng.tel.overloads[state])
+		p.logger.Info("tail_policy: overload state changed", zap.String("state", state.String()), zap.Float64("memory_fill", fill))
+	}
+	if elapsed := now.Sub(p.lastScale); elapsed >= time.Second {
+		p.lastScale = now
+		fixed, scaled := p.eng.keptFixed.Swap(0), p.eng.keptScaled.Swap(0)
+		if budget := p.cfg.Budget.SpansPerSecond; budget > 0 {
+			next := nextBudgetScale(budget, float64(fixed), float64(scaled), elapsed.Seconds(), p.eng.budgetScale())
+			p.eng.scaleBits.Store(math.Float64bits(next))
+		}
+	}
+	if every := p.cfg.Baseline.LogInterval; every > 0 && now.Sub(p.lastLog) >= every {
+		p.lastLog = now
+		p.logBaselines(now)
+	}
+}
+
+func (p *tailPolicy) logBaselines(now time.Time) {
+	snap, tracked := p.eng.baseline.summary(now)
+	fields := []zap.Field{zap.Int("tracked_keys", tracked), zap.Float64("percentile", p.cfg.Baseline.Percentile)}
+	for _, s := range snap {
+		fields = append(fields, zap.String(s.key.service+" "+s.key.kind+" "+s.key.route,
+			fmt.Sprintf("%v over %.0f samples", s.quantile, s.samples)))
+	}
+	p.logger.Info("tail_policy: learned latency baselines (busiest armed keys)", fields...)
+}
+
+// nextBudgetScale moves the probabilistic rules' scale so that kept spans per
+// second approach the budget: the fixed-rate rules' share is taken first, the
+// probabilistic rules get the rest. Halfway steps damp oscillation.
+func nextBudgetScale(budget, fixed, scaled, seconds, current float64) float64 {
+	if scaled == 0 || current <= 0 {
+		return 1
+	}
+	unscaled := scaled / current
+	avail := budget*seconds - fixed
+	target := min(1, max(minBudgetScale, avail/unscaled))
+	return current/2 + target/2
+}
+
+const minBudgetScale = 0.001
+
+func (p *tailPolicy) bufferedBytes() int64 {
+	var n int64
+	for _, s := range p.shards {
+		n += s.bytes.Load()
+	}
+	return n
+}
+
+func (p *tailPolicy) bufferedTraces() int64 {
+	var n int64
+	for _, s := range p.shards {
+		n += s.traceCount.Load()
+	}
+	return n
+}
+
+var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+
+func liveHeapBytes() uint64 {
+	s := make([]metrics.Sample, 1)
+	copy(s, heapSample)
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
+
+func (p *tailPolicy) registerGauges() error {
+	tb := p.tb
+	return errors.Join(
+		tb.RegisterProcessorTailPolicyBufferedBytesCallback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(p.bufferedBytes())
+			return nil
+		}),
+		tb.RegisterProcessorTailPolicyBufferedTracesCallback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(p.bufferedTraces())
+			return nil
+		}),
+		tb.RegisterProcessorTailPolicyOverloadStateCallback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(int64(p.eng.state.Load()))
+			return nil
+		}),
+		tb.RegisterProcessorTailPolicyBudgetScaleCallback(func(_ context.Context, o metric.Float64Observer) error {
+			o.Observe(p.eng.budgetScale())
+			return nil
+		}),
+		tb.RegisterProcessorTailPolicyBaselineRoutesCallback(func(_ context.Context, o metric.Int64Observer) error {
+			_, tracked := p.eng.baseline.summary(p.clock.Now())
+			o.Observe(int64(tracked))
+			return nil
+		}),
+		tb.RegisterProcessorTailPolicyBaselineQuantileCallback(func(_ context.Context, o metric.Float64Observer) error {
+			snap, _ := p.eng.baseline.summary(p.clock.Now())
+			for _, s := range snap {
+				o.Observe(float64(s.quantile)/float64(time.Millisecond), metric.WithAttributes(
+					attribute.String("service", s.key.service),
+					attribute.String("route", s.key.route),
+					attribute.String("span_kind", s.key.kind)))
+			}
+			return nil
+		}),
+	)
 }

@@ -1,0 +1,655 @@
+// Copyright otelcol-warden authors
+// SPDX-License-Identifier: Apache-2.0
+
+package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor/tailpolicy"
+
+import (
+	"container/heap"
+	"context"
+	"math"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// sourceResource and sourceScope point into an incoming request. Buffered spans
+// stay where the receiver put them (the processor declares MutatesData, so it
+// owns them): only a 24-byte reference per span is added, and spans are moved,
+// not copied, into the output once kept.
+type sourceResource struct {
+	rs        ptrace.ResourceSpans
+	service   string
+	synthetic bool
+}
+
+type sourceScope struct {
+	res *sourceResource
+	ss  ptrace.ScopeSpans
+}
+
+type spanRef struct {
+	scope *sourceScope
+	span  ptrace.Span
+}
+
+// traceState is everything a decision needs, accumulated span by span.
+type traceState struct {
+	id        pcommon.TraceID
+	spans     []spanRef
+	firstSeen time.Time
+	deadline  time.Time
+	trigger   trigger
+	heapIndex int
+	bytes     int64
+	bits      uint64
+
+	hasRoot      bool
+	rootKey      baselineKey
+	rootDuration time.Duration
+	route        string
+	minStart     pcommon.Timestamp
+	maxEnd       pcommon.Timestamp
+
+	// inThreshold is the strictest incoming `th` of the trace's spans; a decision
+	// never writes a lower one.
+	inThreshold sampling.Threshold
+	randomness  sampling.Randomness
+
+	prev, next *traceState // arrival order, oldest first
+}
+
+func (ts *traceState) duration() time.Duration {
+	if ts.hasRoot {
+		return ts.rootDuration
+	}
+	if ts.maxEnd > ts.minStart {
+		return time.Duration(ts.maxEnd - ts.minStart)
+	}
+	return 0
+}
+
+// shard owns the traces whose id hashes to it. All its methods run on one
+// goroutine (or a test), so nothing in it is locked; only the byte and trace
+// counters are atomics, read by the overload controller and gauges.
+type shard struct {
+	eng    *engine
+	traces map[pcommon.TraceID]*traceState
+	queue  deadlineQueue
+	oldest *traceState
+	newest *traceState
+	cache  *decisionCache
+
+	bytes      atomic.Int64
+	traceCount atomic.Int64
+	evictAt    int64
+	evictTo    int64
+
+	out      outputBatch
+	emit     func(ptrace.Traces)
+	scratch  ptrace.Span
+	scaleFor float64
+	scaled   []sampling.Threshold
+	tvalues  map[sampling.Threshold]string
+}
+
+func newShard(eng *engine, budgetBytes int64, now time.Time, emit func(ptrace.Traces)) *shard {
+	cfg := eng.cfg
+	n := int64(eng.workers)
+	s := &shard{
+		eng:      eng,
+		traces:   make(map[pcommon.TraceID]*traceState),
+		cache:    newDecisionCache(cfg.DecisionCache.KeptTraces/eng.workers, cfg.DecisionCache.DroppedTraces/eng.workers, cfg.DecisionCache.DroppedWindow, now),
+		evictAt:  budgetBytes / n * int64(cfg.Memory.EvictPercent) / 100,
+		emit:     emit,
+		scratch:  ptrace.NewSpan(),
+		scaleFor: -1,
+		scaled:   make([]sampling.Threshold, len(eng.rules.rules)),
+		tvalues:  make(map[sampling.Threshold]string),
+	}
+	s.evictTo = s.evictAt * 9 / 10
+	s.out.reset()
+	return s
+}
+
+// ingest buffers or decides every span of one batch, then enforces the memory
+// budget and hands kept spans on.
+func (s *shard) ingest(batch []spanRef, now time.Time) {
+	eng := s.eng
+	state := overloadState(eng.state.Load())
+	for _, ref := range batch {
+		span := ref.span
+		id := span.TraceID()
+		isRoot := span.ParentSpanID().IsEmpty()
+		if isRoot {
+			// The baseline learns from every root span, whatever happens to it.
+			eng.observeRoot(ref, now)
+		}
+		ts := s.traces[id]
+		if ts == nil {
+			if d, ok := s.cache.kept.Get(id); ok {
+				eng.tel.lateSpan(lateKept)
+				eng.tel.spansDecided(int(d.rule), true, 1)
+				eng.countKept(int(d.rule), 1)
+				s.keep(ref, d.threshold, int(d.rule))
+				continue
+			}
+			if s.cache.dropped.contains(id, now) {
+				eng.tel.lateSpan(lateDropped)
+				s.release(ref)
+				continue
+			}
+			if state != stateNormal {
+				s.decideStateless(ref)
+				continue
+			}
+			if end := span.EndTimestamp().AsTime(); !end.IsZero() && now.Sub(end) > eng.cfg.TraceTimeout+eng.cfg.DecisionDelay {
+				// Its trace is long gone and so is its decision: decided again,
+				// on partial data, as a new trace.
+				eng.tel.lateSpan(lateOrphan)
+			}
+			ts = s.newTrace(id, now)
+		}
+		s.add(ts, ref, isRoot, now)
+	}
+	s.enforceBudget(now)
+	s.flush()
+}
+
+func (s *shard) newTrace(id pcommon.TraceID, now time.Time) *traceState {
+	ts := &traceState{
+		id:          id,
+		firstSeen:   now,
+		deadline:    now.Add(s.eng.cfg.TraceTimeout),
+		trigger:     triggerTraceTimeout,
+		randomness:  sampling.TraceIDToRandomness(id),
+		inThreshold: sampling.AlwaysSampleThreshold,
+		minStart:    math.MaxUint64,
+	}
+	s.traces[id] = ts
+	heap.Push(&s.queue, ts)
+	if s.newest == nil {
+		s.oldest, s.newest = ts, ts
+	} else {
+		ts.prev, s.newest.next, s.newest = s.newest, ts, ts
+	}
+	s.traceCount.Add(1)
+	return ts
+}
+
+// add appends one span to its trace and updates everything decisions read.
+func (s *shard) add(ts *traceState, ref spanRef, isRoot bool, now time.Time) {
+	eng := s.eng
+	span := ref.span
+	ts.spans = append(ts.spans, ref)
+	size := estimateSpanBytes(span)
+	ts.bytes += size
+	s.bytes.Add(size)
+
+	start, end := span.StartTimestamp(), span.EndTimestamp()
+	if end < start {
+		eng.tel.badInput(badEndBeforeStart, 1)
+	} else {
+		ts.minStart = min(ts.minStart, start)
+		ts.maxEnd = max(ts.maxEnd, end)
+	}
+	if end.AsTime().Sub(now) > eng.cfg.MaxClockSkew {
+		eng.tel.badInput(badClockSkew, 1)
+	}
+	if raw := span.TraceState().AsRaw(); raw != "" {
+		s.readTraceState(ts, raw)
+	}
+	attrs := span.Attributes()
+	if isRoot && !ts.hasRoot {
+		ts.hasRoot = true
+		ts.rootKey = rootKeyOf(ref)
+		ts.route = ts.rootKey.route
+		if end >= start {
+			ts.rootDuration = time.Duration(end - start)
+		}
+		if d := now.Add(eng.cfg.DecisionDelay); d.Before(ts.deadline) {
+			ts.deadline, ts.trigger = d, triggerRootSpan
+			heap.Fix(&s.queue, ts.heapIndex)
+		}
+	} else if ts.route == "" {
+		ts.route = routeOf(attrs)
+	}
+
+	bits := eng.rules.classifySpan(ref.scope.res, ref.scope.ss, span, isRoot)
+	if bits&^ts.bits != 0 {
+		ts.bits |= bits
+		if idx, ok := eng.rules.earlyKeepMatch(ts.bits); ok {
+			s.decide(ts, idx, triggerEarlyKeep, now)
+			return
+		}
+	}
+	if len(ts.spans) >= eng.cfg.SpanLimit {
+		eng.tel.badInput(badSpanLimit, 1)
+		s.decide(ts, s.firstMatch(ts, now), triggerSpanLimit, now)
+	}
+}
+
+func (s *shard) readTraceState(ts *traceState, raw string) {
+	w3c, err := sampling.NewW3CTraceState(raw)
+	if err != nil {
+		s.eng.tel.badInput(badUnparseableTracestate, 1)
+		return
+	}
+	ot := w3c.OTelValue()
+	if th, ok := ot.TValueThreshold(); ok && ot.TValue() != "" && sampling.ThresholdGreater(th, ts.inThreshold) {
+		ts.inThreshold = th
+	}
+	if rnd, ok := ot.RValueRandomness(); ok {
+		ts.randomness = rnd
+	}
+}
+
+// earlyKeepMatch returns the first rule that can keep the trace right now: it
+// depends only on span bits that never unset, and every rule before it keeps
+// 100% too, so waiting could change at most the rule name, never the outcome.
+func (rs *ruleSet) earlyKeepMatch(bits uint64) (int, bool) {
+	for i := range rs.rules {
+		r := &rs.rules[i]
+		if r.probability != 1 {
+			return 0, false
+		}
+		if r.earlyKeep && bits&r.spanMask == r.spanMask {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// firstMatch returns the index of the first rule the trace satisfies; the last
+// rule is a catch-all (enforced by Validate).
+func (s *shard) firstMatch(ts *traceState, now time.Time) int {
+	rules := s.eng.rules.rules
+	for i := range rules {
+		r := &rules[i]
+		if ts.bits&r.spanMask != r.spanMask {
+			continue
+		}
+		if len(r.routes) > 0 && !routeMatches(ts.route, r.routes) {
+			continue
+		}
+		if r.latencyOver > 0 && ts.duration() <= r.latencyOver {
+			continue
+		}
+		if r.slowerThanBaseline {
+			limit := s.eng.cfg.Baseline.StaticFallback
+			if ts.hasRoot {
+				limit, _ = s.eng.baseline.threshold(ts.rootKey, now)
+			}
+			if ts.duration() <= limit {
+				continue
+			}
+		}
+		return i
+	}
+	return len(rules) - 1
+}
+
+// ruleThreshold is the rule's threshold, scaled down by the throughput budget
+// for probabilistic rules.
+func (s *shard) ruleThreshold(idx int) sampling.Threshold {
+	r := &s.eng.rules.rules[idx]
+	if !r.probabilistic() {
+		return r.threshold
+	}
+	scale := s.eng.budgetScale()
+	if scale >= 1 {
+		return r.threshold
+	}
+	if scale != s.scaleFor {
+		s.scaleFor = scale
+		for i := range s.scaled {
+			s.scaled[i] = sampling.Threshold{}
+		}
+	}
+	if s.scaled[idx] == (sampling.Threshold{}) {
+		p := max(r.probability*scale, sampling.MinSamplingProbability)
+		th, err := sampling.ProbabilityToThresholdWithPrecision(p, thresholdPrecision)
+		if err != nil {
+			return r.threshold
+		}
+		s.scaled[idx] = th
+	}
+	return s.scaled[idx]
+}
+
+// decide applies rule idx to the trace, records the decision for late spans
+// and releases the trace's memory.
+func (s *shard) decide(ts *traceState, idx int, trg trigger, now time.Time) {
+	eng := s.eng
+	r := &eng.rules.rules[idx]
+	keep := false
+	var th sampling.Threshold
+	if r.probability > 0 {
+		th = s.ruleThreshold(idx)
+		if sampling.ThresholdGreater(ts.inThreshold, th) {
+			th = ts.inThreshold
+		}
+		keep = th.ShouldSample(ts.randomness)
+	}
+	s.remove(ts)
+
+	tb := eng.tel.tb
+	ctx := context.Background()
+	switch trg {
+	case triggerRootSpan, triggerTraceTimeout:
+		tb.ProcessorTailPolicyDecisionLag.Record(ctx, now.Sub(ts.deadline).Milliseconds())
+	case triggerEviction:
+		tb.ProcessorTailPolicyEvictions.Add(ctx, 1)
+	}
+	tb.ProcessorTailPolicyTraceTimeInBuffer.Record(ctx, now.Sub(ts.firstSeen).Milliseconds())
+	eng.tel.decided(idx, keep, trg, len(ts.spans))
+
+	if !keep {
+		s.cache.dropped.add(ts.id, now)
+		for _, ref := range ts.spans {
+			s.release(ref)
+		}
+		return
+	}
+	s.cache.kept.Add(ts.id, keptDecision{threshold: th, rule: uint16(idx)})
+	eng.countKept(idx, len(ts.spans))
+	spans := ts.spans
+	if dups := duplicateSpans(spans); dups > 0 {
+		eng.tel.badInput(badDuplicateSpan, dups)
+		spans = s.dropDuplicates(spans)
+	}
+	for _, ref := range spans {
+		s.keep(ref, th, idx)
+	}
+}
+
+func (s *shard) remove(ts *traceState) {
+	delete(s.traces, ts.id)
+	heap.Remove(&s.queue, ts.heapIndex)
+	if ts.prev != nil {
+		ts.prev.next = ts.next
+	} else {
+		s.oldest = ts.next
+	}
+	if ts.next != nil {
+		ts.next.prev = ts.prev
+	} else {
+		s.newest = ts.prev
+	}
+	ts.prev, ts.next = nil, nil
+	s.bytes.Add(-ts.bytes)
+	s.traceCount.Add(-1)
+}
+
+// decideStateless handles a span of an unbuffered trace under memory pressure:
+// error spans are kept, the others kept iff the trace's randomness passes the
+// overload threshold, so all spans of a trace (and all replicas) agree.
+func (s *shard) decideStateless(ref spanRef) {
+	eng := s.eng
+	span := ref.span
+	th := eng.overloadThreshold
+	rnd := sampling.TraceIDToRandomness(span.TraceID())
+	if raw := span.TraceState().AsRaw(); raw != "" {
+		if w3c, err := sampling.NewW3CTraceState(raw); err == nil {
+			if r, ok := w3c.OTelValue().RValueRandomness(); ok {
+				rnd = r
+			}
+		}
+	}
+	idx := eng.ruleOverload
+	keep := eng.overloadProbability > 0 && th.ShouldSample(rnd)
+	if eng.rules.isError(span, span.Attributes()) {
+		idx, th, keep = eng.ruleOverloadError, sampling.AlwaysSampleThreshold, true
+	}
+	eng.tel.spansDecided(idx, keep, 1)
+	if keep {
+		s.keep(ref, th, idx)
+	} else {
+		s.release(ref)
+	}
+}
+
+// enforceBudget decides traces early, heaviest-and-oldest first, while the
+// shard is over its share of the eviction mark. Eviction always decides.
+func (s *shard) enforceBudget(now time.Time) {
+	if s.bytes.Load() <= s.evictAt {
+		return
+	}
+	timeout := float64(s.eng.cfg.TraceTimeout)
+	for s.bytes.Load() > s.evictTo && s.oldest != nil {
+		// Among the oldest few, pick the largest cache impact (Refinery's
+		// size × (1 + 4·age/timeout)): a bounded scan, not a full sort.
+		var victim *traceState
+		best := -1.0
+		ts := s.oldest
+		for range evictionCandidates {
+			if ts == nil {
+				break
+			}
+			impact := float64(ts.bytes) * (1 + 4*float64(now.Sub(ts.firstSeen))/timeout)
+			if impact > best {
+				victim, best = ts, impact
+			}
+			ts = ts.next
+		}
+		s.decide(victim, s.firstMatch(victim, now), triggerEviction, now)
+	}
+}
+
+const evictionCandidates = 8
+
+// expire decides every trace whose deadline has passed.
+func (s *shard) expire(now time.Time) {
+	for len(s.queue) > 0 && !s.queue[0].deadline.After(now) {
+		ts := s.queue[0]
+		s.decide(ts, s.firstMatch(ts, now), ts.trigger, now)
+	}
+	s.flush()
+}
+
+// shutdown decides everything still buffered.
+func (s *shard) shutdown(now time.Time) {
+	for len(s.queue) > 0 {
+		ts := s.queue[0]
+		s.decide(ts, s.firstMatch(ts, now), triggerShutdown, now)
+	}
+	s.flush()
+}
+
+// keep moves a span into the output batch, stamped with the rule and threshold.
+func (s *shard) keep(ref spanRef, th sampling.Threshold, idx int) {
+	dst := s.out.spanSlot(ref.scope)
+	ref.span.MoveTo(dst)
+	dst.Attributes().PutStr(samplingRuleAttribute, s.eng.ruleNames[idx])
+	s.stampThreshold(dst, th)
+}
+
+// release frees a dropped span's content now rather than when the whole request
+// it came in is released.
+func (s *shard) release(ref spanRef) {
+	ref.span.MoveTo(s.scratch)
+}
+
+const samplingRuleAttribute = "sampling.rule"
+
+// stampThreshold writes `ot=th:<T>` into the span's tracestate, keeping other
+// vendors' entries and never lowering a stricter incoming threshold.
+func (s *shard) stampThreshold(span ptrace.Span, th sampling.Threshold) {
+	ts := span.TraceState()
+	raw := ts.AsRaw()
+	if raw == "" {
+		tv, ok := s.tvalues[th]
+		if !ok {
+			tv = "ot=th:" + th.TValue()
+			s.tvalues[th] = tv
+		}
+		ts.FromRaw(tv)
+		return
+	}
+	w3c, err := sampling.NewW3CTraceState(raw)
+	if err != nil {
+		s.eng.tel.badInput(badUnparseableTracestate, 1)
+		return
+	}
+	if err := w3c.OTelValue().UpdateTValueWithSampling(th); err != nil {
+		// The span already carries a stricter threshold: it stays.
+		return
+	}
+	var b strings.Builder
+	if err := w3c.Serialize(&b); err == nil {
+		ts.FromRaw(b.String())
+	}
+}
+
+func (s *shard) flush() {
+	if s.out.spans == 0 {
+		return
+	}
+	td := s.out.td
+	s.out.reset()
+	s.emit(td)
+}
+
+func (s *shard) dropDuplicates(spans []spanRef) []spanRef {
+	seen := make(map[pcommon.SpanID]struct{}, len(spans))
+	out := spans[:0]
+	for _, ref := range spans {
+		id := ref.span.SpanID()
+		if _, dup := seen[id]; dup {
+			s.release(ref)
+			continue
+		}
+		seen[id] = struct{}{}
+		out = append(out, ref)
+	}
+	return out
+}
+
+// duplicateSpans counts repeated span ids; quadratic below 32 spans, where it
+// is cheaper than a map.
+func duplicateSpans(spans []spanRef) int {
+	if len(spans) < 2 {
+		return 0
+	}
+	dups := 0
+	if len(spans) < 32 {
+		for i := 1; i < len(spans); i++ {
+			id := spans[i].span.SpanID()
+			for j := range i {
+				if spans[j].span.SpanID() == id {
+					dups++
+					break
+				}
+			}
+		}
+		return dups
+	}
+	seen := make(map[pcommon.SpanID]struct{}, len(spans))
+	for _, ref := range spans {
+		id := ref.span.SpanID()
+		if _, dup := seen[id]; dup {
+			dups++
+		}
+		seen[id] = struct{}{}
+	}
+	return dups
+}
+
+func rootKeyOf(ref spanRef) baselineKey {
+	span := ref.span
+	route := routeOf(span.Attributes())
+	if route == "" {
+		route = span.Name()
+	}
+	return baselineKey{service: ref.scope.res.service, route: route, kind: span.Kind().String()}
+}
+
+// Per-span memory estimate, calibrated with BenchmarkHeapPerBufferedSpan: the
+// fixed cost of a span plus the reference to it, then each attribute by size.
+const (
+	spanBaseBytes  = 240
+	attrBaseBytes  = 40
+	eventBaseBytes = 120
+	linkBaseBytes  = 120
+)
+
+func estimateSpanBytes(span ptrace.Span) int64 {
+	b := spanBaseBytes + len(span.Name())
+	span.Attributes().Range(func(k string, v pcommon.Value) bool {
+		b += attrBaseBytes + len(k)
+		if v.Type() == pcommon.ValueTypeStr {
+			b += len(v.Str())
+		}
+		return true
+	})
+	b += span.Events().Len()*eventBaseBytes + span.Links().Len()*linkBaseBytes
+	return int64(b)
+}
+
+// outputBatch gathers kept spans of one ingest or expiry round into a single
+// request, one ResourceSpans/ScopeSpans per source scope.
+type outputBatch struct {
+	td        ptrace.Traces
+	spans     int
+	resources map[*sourceResource]ptrace.ResourceSpans
+	scopes    map[*sourceScope]ptrace.SpanSlice
+}
+
+func (o *outputBatch) reset() {
+	o.td = ptrace.NewTraces()
+	o.spans = 0
+	if o.resources == nil {
+		o.resources = map[*sourceResource]ptrace.ResourceSpans{}
+		o.scopes = map[*sourceScope]ptrace.SpanSlice{}
+	}
+	clear(o.resources)
+	clear(o.scopes)
+}
+
+func (o *outputBatch) spanSlot(sc *sourceScope) ptrace.Span {
+	o.spans++
+	slice, ok := o.scopes[sc]
+	if !ok {
+		rs, ok := o.resources[sc.res]
+		if !ok {
+			rs = o.td.ResourceSpans().AppendEmpty()
+			sc.res.rs.Resource().CopyTo(rs.Resource())
+			rs.SetSchemaUrl(sc.res.rs.SchemaUrl())
+			o.resources[sc.res] = rs
+		}
+		ss := rs.ScopeSpans().AppendEmpty()
+		sc.ss.Scope().CopyTo(ss.Scope())
+		ss.SetSchemaUrl(sc.ss.SchemaUrl())
+		slice = ss.Spans()
+		o.scopes[sc] = slice
+	}
+	return slice.AppendEmpty()
+}
+
+// deadlineQueue is a min-heap on deadline whose entries can move earlier
+// (root seen), unlike a fixed one-second ring.
+type deadlineQueue []*traceState
+
+func (q deadlineQueue) Len() int           { return len(q) }
+func (q deadlineQueue) Less(i, j int) bool { return q[i].deadline.Before(q[j].deadline) }
+func (q deadlineQueue) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].heapIndex, q[j].heapIndex = i, j
+}
+
+func (q *deadlineQueue) Push(x any) {
+	ts := x.(*traceState)
+	ts.heapIndex = len(*q)
+	*q = append(*q, ts)
+}
+
+func (q *deadlineQueue) Pop() any {
+	old := *q
+	ts := old[len(old)-1]
+	old[len(old)-1] = nil
+	*q = old[:len(old)-1]
+	return ts
+}
