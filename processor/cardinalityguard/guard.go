@@ -2,29 +2,711 @@ package cardinalityguard // import "github.com/otelcol-warden/otelcol-warden/pro
 
 import (
 	"context"
+	"math"
+	"sync"
+	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/processor"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard/internal/metadata"
 )
 
-// guard is the cardinality_guard processor. Skeleton: forwards data unchanged until the steps land.
+// Reasons for folded and dropped points (attribute "reason" of the self-metrics).
+const (
+	reasonLabelDropped      = "label_dropped"
+	reasonValueNormalized   = "value_normalized"
+	reasonLabelLimit        = "label_limit"
+	reasonSeriesLimit       = "series_limit"
+	reasonSharesOutput      = "shares_output"
+	reasonRelabelDrop       = "relabel_drop"
+	reasonNonFinite         = "non_finite"
+	reasonNegativeCounter   = "negative_counter"
+	reasonBoundsMismatch    = "bounds_mismatch"
+	reasonInvalidHistogram  = "invalid_histogram"
+	reasonSummaryRefused    = "summary_refused"
+	reasonStateFull         = "state_full"
+	reasonTooManyAttributes = "too_many_attributes"
+	reasonEmptyName         = "empty_name"
+	reasonOutOfOrder        = "out_of_order"
+)
+
+// OverflowAttribute marks the series that collects everything beyond a metric's series cap (OTel SDK convention).
+const OverflowAttribute = "otel.metric.overflow"
+
+// Sentinel replaces the values of a label beyond its per-label value limit.
+const Sentinel = "__other__"
+
+var overflowPairHash = pairHash(keyHash(OverflowAttribute), 0x3b)
+
+// guard is the cardinality_guard processor. One mutex serialises the state: ConsumeMetrics,
+// the flush (the single writer of every re-aggregated series), detection and the report.
 type guard struct {
-	cfg  *Config
-	next consumer.Metrics
+	cfg           *Config
+	next          consumer.Metrics
+	logger        *zap.Logger
+	tel           *metadata.TelemetryBuilder
+	policies      []*policy
+	dryRun, auto  bool
+	detectBuckets int
+	now           func() time.Time
+
+	mu            sync.Mutex
+	startWall     time.Time
+	startTime     pcommon.Timestamp
+	clock         uint32 // seconds since start, refreshed per batch
+	bucket        int    // current detection sub-window
+	budgets       map[uint64]*budget
+	outputs       map[uint64]*outputMetric
+	inputs        map[uint64]*inputState
+	totalAdmitted int
+	scratch       []attrKV
+
+	reportMu   sync.Mutex
+	lastReport *Report
+
+	stop chan struct{}
+	done chan struct{}
 }
 
-func newGuard(cfg *Config, _ processor.Settings, next consumer.Metrics) (*guard, error) {
-	return &guard{cfg: cfg, next: next}, nil
+// attrKV is one attribute on its way through the steps; repl holds a rewritten string value.
+type attrKV struct {
+	key      string
+	val      pcommon.Value
+	repl     string
+	replaced bool
+	removed  bool
 }
 
-func (g *guard) Start(context.Context, component.Host) error { return nil }
-func (g *guard) Shutdown(context.Context) error              { return nil }
+// counts are accumulated per batch and added to the self-metrics once.
+type counts struct {
+	received, emitted uint64
+	folded, dropped   map[string]int64
+}
+
+func (c *counts) drop(reason string) { c.dropped[reason]++ }
+
+func newGuard(cfg *Config, set processor.Settings, next consumer.Metrics) (*guard, error) {
+	tel, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	g := &guard{
+		cfg: cfg, next: next, logger: set.Logger, tel: tel,
+		policies: compileRules(cfg),
+		dryRun:   cfg.Mode == ModeDryRun,
+		auto:     cfg.Mode == ModeAuto,
+		now:      time.Now,
+		budgets:  map[uint64]*budget{},
+		outputs:  map[uint64]*outputMetric{},
+		inputs:   map[uint64]*inputState{},
+	}
+	if cfg.Detection.Enabled {
+		g.detectBuckets = cfg.Detection.Buckets
+	}
+	g.startWall = g.now()
+	g.startTime = pcommon.NewTimestampFromTime(g.startWall)
+	if err := g.registerGauges(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
 func (g *guard) Capabilities() consumer.Capabilities {
-	return consumer.Capabilities{MutatesData: true}
+	return consumer.Capabilities{MutatesData: !g.dryRun}
+}
+
+func (g *guard) Start(context.Context, component.Host) error {
+	g.stop, g.done = make(chan struct{}), make(chan struct{})
+	go g.loop()
+	return nil
+}
+
+// Shutdown stops the background loop and flushes what was re-aggregated since the last tick.
+func (g *guard) Shutdown(ctx context.Context) error {
+	if g.stop != nil {
+		close(g.stop)
+		<-g.done
+		g.stop = nil
+		_ = g.flush(ctx)
+	}
+	g.tel.Shutdown()
+	return nil
+}
+
+func (g *guard) loop() {
+	defer close(g.done)
+	flush := time.NewTicker(g.cfg.Reaggregation.FlushInterval)
+	defer flush.Stop()
+	var detect, report <-chan time.Time
+	if g.detectBuckets > 0 {
+		t := time.NewTicker(g.cfg.Detection.Window / time.Duration(g.detectBuckets))
+		defer t.Stop()
+		detect = t.C
+	}
+	if g.cfg.Report.Interval > 0 {
+		t := time.NewTicker(g.cfg.Report.Interval)
+		defer t.Stop()
+		report = t.C
+	}
+	for {
+		select {
+		case <-g.stop:
+			return
+		case <-flush.C:
+			if err := g.flush(context.Background()); err != nil {
+				g.logger.Warn("cardinality_guard: flushing re-aggregated series failed", zap.Error(err))
+			}
+		case <-detect:
+			g.detect()
+		case <-report:
+			g.logReport()
+		}
+	}
+}
+
+// metricCtx holds what is shared by all points of one metric in one batch.
+type metricCtx struct {
+	b          *budget
+	seriesBase uint64 // resource, instrumentation scope and metric identity
+	res        pcommon.Resource
+	sc         pcommon.InstrumentationScope
+	m          pmetric.Metric
+	om         *outputMetric
 }
 
 func (g *guard) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
+	c := counts{folded: map[string]int64{}, dropped: map[string]int64{}}
+	g.mu.Lock()
+	g.clock = uint32(g.now().Sub(g.startWall) / time.Second)
+	md.ResourceMetrics().RemoveIf(func(rm pmetric.ResourceMetrics) bool {
+		resHash := mapHash(rm.Resource().Attributes())
+		scopeHash, scopeName := g.scopeOf(rm.Resource().Attributes())
+		rm.ScopeMetrics().RemoveIf(func(sm pmetric.ScopeMetrics) bool {
+			base := combine(resHash, xxhash.Sum64String(sm.Scope().Name()+"\x00"+sm.Scope().Version()))
+			sm.Metrics().RemoveIf(func(m pmetric.Metric) bool {
+				return g.consumeMetric(&c, rm.Resource(), sm.Scope(), m, base, scopeHash, scopeName)
+			})
+			return sm.Metrics().Len() == 0
+		})
+		return rm.ScopeMetrics().Len() == 0
+	})
+	g.mu.Unlock()
+	c.emitted = uint64(md.DataPointCount())
+	g.record(ctx, &c)
+	if md.ResourceMetrics().Len() == 0 {
+		return nil
+	}
 	return g.next.ConsumeMetrics(ctx, md)
+}
+
+func (g *guard) scopeOf(res pcommon.Map) (uint64, string) {
+	var h uint64
+	name := ""
+	for i, k := range g.cfg.Scope.ResourceAttributes {
+		v, ok := res.Get(k)
+		if !ok {
+			continue
+		}
+		h += pairHash(keyHash(k), valueHash(v))
+		if i > 0 {
+			name += "/"
+		}
+		name += v.AsString()
+	}
+	return h, name
+}
+
+func (g *guard) policyFor(metric string, res pcommon.Resource) *policy {
+	for _, p := range g.policies {
+		if p.match(metric, res.Attributes()) {
+			return p
+		}
+	}
+	return g.policies[len(g.policies)-1]
+}
+
+// consumeMetric processes one metric in place and reports whether it is now empty.
+func (g *guard) consumeMetric(c *counts, res pcommon.Resource, sc pcommon.InstrumentationScope, m pmetric.Metric, base, scopeHash uint64, scopeName string) bool {
+	n := uint64(dataPointCount(m))
+	c.received += n
+	if m.Name() == "" {
+		c.dropped[reasonEmptyName] += int64(n)
+		return !g.dryRun
+	}
+	p := g.policyFor(m.Name(), res)
+	if p.exempt {
+		return false
+	}
+	bkey := combine(combine(scopeHash, xxhash.Sum64String(m.Name())), uint64(p.ruleNumber))
+	b := g.budgets[bkey]
+	if b == nil {
+		b = newBudget(m.Name(), scopeName, p)
+		g.budgets[bkey] = b
+	}
+	mc := &metricCtx{b: b, res: res, sc: sc, m: m, seriesBase: combine(base, metricIdentity(m))}
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		g.numberPoints(c, mc, m.Gauge().DataPoints(), false)
+		return m.Gauge().DataPoints().Len() == 0
+	case pmetric.MetricTypeSum:
+		g.numberPoints(c, mc, m.Sum().DataPoints(), m.Sum().IsMonotonic())
+		return m.Sum().DataPoints().Len() == 0
+	case pmetric.MetricTypeHistogram:
+		g.histogramPoints(c, mc, m.Histogram().DataPoints())
+		return m.Histogram().DataPoints().Len() == 0
+	case pmetric.MetricTypeExponentialHistogram:
+		g.expoPoints(c, mc, m.ExponentialHistogram().DataPoints())
+		return m.ExponentialHistogram().DataPoints().Len() == 0
+	case pmetric.MetricTypeSummary:
+		g.summaryPoints(c, mc, m.Summary().DataPoints())
+		return m.Summary().DataPoints().Len() == 0
+	}
+	return false
+}
+
+func metricIdentity(m pmetric.Metric) uint64 {
+	id := uint64(m.Type()) << 8
+	switch m.Type() {
+	case pmetric.MetricTypeSum:
+		id |= uint64(m.Sum().AggregationTemporality()) << 4
+		if m.Sum().IsMonotonic() {
+			id |= 1
+		}
+	case pmetric.MetricTypeHistogram:
+		id |= uint64(m.Histogram().AggregationTemporality()) << 4
+	case pmetric.MetricTypeExponentialHistogram:
+		id |= uint64(m.ExponentialHistogram().AggregationTemporality()) << 4
+	}
+	return combine(xxhash.Sum64String(m.Name()), id)
+}
+
+// decision is the outcome of the label steps for one point.
+type decision struct {
+	drop      string // drop reason, or ""
+	fold      bool
+	reason    string // why the point folds
+	overflow  bool
+	outKey    uint64
+	inKey     uint64
+	converted bool              // the output was a pass-through series until now
+	lastTs    pcommon.Timestamp // last timestamp emitted for it
+}
+
+// route runs steps 1-5 (relabel, deny list, normalisation, per-label limit, series cap) on
+// one point's attributes. The attributes themselves are not modified: the rewritten set is
+// left in g.scratch for the caller to build an output series from, only when one is created.
+func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) decision {
+	b, p := mc.b, mc.b.policy
+	if attrs.Len() > g.cfg.MaxAttributes {
+		return decision{drop: reasonTooManyAttributes}
+	}
+	kvs := g.scratch[:0]
+	var inHash, outHash uint64
+	changed, reason := false, ""
+	relabeled := len(p.relabel) > 0
+	if relabeled {
+		inHash = mapHash(attrs)
+		res := b.relabelFor(inHash, attrs, mc.m.Name(), g.cfg.LabelNames)
+		if res.drop {
+			return decision{drop: reasonRelabelDrop}
+		}
+		for _, kv := range res.kvs {
+			if kv.origKey != "" {
+				v, _ := attrs.Get(kv.origKey)
+				kvs = append(kvs, attrKV{key: kv.key, val: v})
+			} else {
+				kvs = append(kvs, attrKV{key: kv.key, repl: kv.value, replaced: true})
+			}
+		}
+		if !res.identity(attrs.Len()) {
+			changed, reason = true, reasonLabelDropped
+		}
+	} else {
+		for k, v := range attrs.All() {
+			kvs = append(kvs, attrKV{key: k, val: v})
+		}
+	}
+	for i := range kvs {
+		kv := &kvs[i]
+		var vh uint64
+		if kv.replaced {
+			vh = xxhash.Sum64String(kv.repl)
+		} else {
+			vh = valueHash(kv.val)
+		}
+		ls := b.label(kv.key, g.detectBuckets)
+		kh := keyHash(kv.key)
+		if ls != nil {
+			kh = ls.keyHash
+		}
+		if !relabeled {
+			inHash += pairHash(kh, vh)
+		}
+		if ls == nil {
+			kv.removed, changed = true, true
+			reason = firstReason(reason, reasonLabelLimit)
+			continue
+		}
+		if ls.denied || (g.auto && ls.flagged && !ls.exclude) {
+			kv.removed, changed = true, true
+			reason = firstReason(reason, reasonLabelDropped)
+			continue
+		}
+		if norms := p.normalize[kv.key]; norms != nil && (kv.replaced || kv.val.Type() == pcommon.ValueTypeStr) {
+			s := kv.repl
+			if !kv.replaced {
+				s = kv.val.Str()
+			}
+			n := s
+			for _, f := range norms {
+				n = f(n)
+			}
+			if n != s {
+				kv.repl, kv.replaced, changed = n, true, true
+				vh = xxhash.Sum64String(n)
+				reason = firstReason(reason, reasonValueNormalized)
+			}
+		}
+		known := false
+		if ls.values != nil {
+			if _, known = ls.values[vh]; known || len(ls.values) < p.maxValues {
+				ls.values[vh] = g.clock
+			} else {
+				kv.repl, kv.replaced, changed = Sentinel, true, true
+				ls.sentinels++
+				reason = firstReason(reason, reasonLabelLimit)
+			}
+		}
+		if ls.window != nil && !known {
+			ls.window[g.bucket].InsertHash(vh)
+		}
+		if kv.replaced && kv.repl == Sentinel {
+			vh = xxhash.Sum64String(Sentinel)
+		}
+		outHash += pairHash(kh, vh)
+	}
+	g.scratch = kvs
+
+	d := decision{inKey: combine(mc.seriesBase, inHash), outKey: combine(mc.seriesBase, outHash)}
+	adm, admitted := b.admitted[d.outKey]
+	if !admitted {
+		if (p.maxSeries > 0 && len(b.admitted) >= p.maxSeries) || g.totalAdmitted >= g.cfg.State.MaxTrackedSeries {
+			d.overflow, changed = true, true
+			reason = reasonSeriesLimit
+			d.outKey = combine(mc.seriesBase, overflowPairHash)
+		} else {
+			g.totalAdmitted++
+		}
+	}
+	if !changed && !adm.aggregated {
+		adm.lastSeen = g.clock
+		adm.lastTs = max(adm.lastTs, uint64(ts))
+		b.admitted[d.outKey] = adm
+		return d
+	}
+	d.fold, d.reason = true, reason
+	if d.reason == "" {
+		d.reason = reasonSharesOutput
+	}
+	if !d.overflow {
+		if admitted && !adm.aggregated {
+			d.converted, d.lastTs = true, pcommon.Timestamp(adm.lastTs)
+		}
+		adm.aggregated = true
+		adm.lastSeen = g.clock
+		b.admitted[d.outKey] = adm
+	}
+	return d
+}
+
+func firstReason(cur, r string) string {
+	if cur == "" {
+		return r
+	}
+	return cur
+}
+
+// output returns the re-aggregated series d folds into, creating it from g.scratch.
+func (g *guard) output(mc *metricCtx, d decision, start, ts pcommon.Timestamp, full bool) *outputSeries {
+	if mc.om == nil {
+		omKey := mc.seriesBase
+		mc.om = g.outputs[omKey]
+		if mc.om == nil {
+			mc.om = newOutputMetric(mc.res, mc.sc, mc.m, mc.b)
+			g.outputs[omKey] = mc.om
+		}
+	}
+	out := mc.om.series[d.outKey]
+	if out != nil {
+		out.lastSeen = g.clock
+		return out
+	}
+	out = &outputSeries{key: d.outKey, metric: mc.om, attrs: pcommon.NewMap(), lastSeen: g.clock, intValued: true}
+	if d.overflow {
+		out.attrs.PutBool(OverflowAttribute, true)
+	} else {
+		out.attrs.EnsureCapacity(len(g.scratch))
+		for _, kv := range g.scratch {
+			switch {
+			case kv.removed:
+			case kv.replaced:
+				out.attrs.PutStr(kv.key, kv.repl)
+			default:
+				kv.val.CopyTo(out.attrs.PutEmpty(kv.key))
+			}
+		}
+	}
+	if d.converted {
+		out.converted, out.baselineInput, out.lastEmit = true, d.outKey, d.lastTs
+	}
+	out.start = start
+	if !full || start == 0 {
+		out.start = ts
+	}
+	mc.om.series[d.outKey] = out
+	return out
+}
+
+// inputFor returns the per-input state of a fold (nil when the type needs none), whether it
+// is new, or a drop reason when the state table is full.
+func (g *guard) inputFor(mc *metricCtx, out *outputSeries, d decision) (*inputState, bool, string) {
+	if !mc.om.needsInputState() {
+		return nil, false, ""
+	}
+	in := g.inputs[d.inKey]
+	if in != nil && in.out == out {
+		in.lastSeen = g.clock
+		return in, false, ""
+	}
+	if in == nil && len(g.inputs) >= g.cfg.State.MaxReaggregationInputs {
+		return nil, false, reasonStateFull
+	}
+	if in != nil {
+		// The input now maps to another output (its label hit a limit, or was flagged):
+		// the old output keeps what it counted, the new one starts from this input's baseline.
+		g.detachInput(in)
+	}
+	moved := in != nil
+	in = &inputState{out: out, lastSeen: g.clock, moved: moved}
+	out.inputs++
+	g.inputs[d.inKey] = in
+	return in, true, ""
+}
+
+// detachInput removes an input from its output. Outputs that sum the latest value of each
+// live input (gauge sum, non-monotonic cumulative sum) lose its contribution; monotonic
+// outputs keep it, since a counter must never go down.
+func (g *guard) detachInput(in *inputState) {
+	out := in.out
+	out.inputs--
+	om := out.metric
+	if om.typ == pmetric.MetricTypeGauge || (om.typ == pmetric.MetricTypeSum && om.cumulative() && !om.monotonic) {
+		out.value -= in.last
+		out.dirty = true
+	}
+}
+
+// fold merges one point into its output. It returns a drop reason or "".
+func (g *guard) fold(mc *metricCtx, d decision, start, ts pcommon.Timestamp, merge func(om *outputMetric, out *outputSeries, in *inputState, isNew, full bool) string) string {
+	full := start != 0 && start >= g.startTime
+	out := g.output(mc, d, start, ts, full)
+	in, isNew, reason := g.inputFor(mc, out, d)
+	if reason != "" {
+		return reason
+	}
+	if isNew {
+		full = firstContribution(out, d.inKey, start, g.startTime) && !in.moved
+	}
+	return merge(mc.om, out, in, isNew, full)
+}
+
+func (g *guard) stripExemplarKey(p *policy) func(string) bool {
+	return func(k string) bool {
+		_, denied := p.deny[k]
+		return denied
+	}
+}
+
+func (g *guard) numberPoints(c *counts, mc *metricCtx, dps pmetric.NumberDataPointSlice, monotonic bool) {
+	dps.RemoveIf(func(dp pmetric.NumberDataPoint) bool {
+		var v float64
+		isInt := dp.ValueType() == pmetric.NumberDataPointValueTypeInt
+		if isInt {
+			v = float64(dp.IntValue())
+		} else {
+			v = dp.DoubleValue()
+		}
+		switch {
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			return g.dropPoint(c, reasonNonFinite)
+		case monotonic && v < 0:
+			return g.dropPoint(c, reasonNegativeCounter)
+		}
+		d := g.route(mc, dp.Attributes(), dp.Timestamp())
+		return g.apply(c, mc, d, dp.Exemplars(), func() string {
+			return g.fold(mc, d, dp.StartTimestamp(), dp.Timestamp(), func(om *outputMetric, out *outputSeries, in *inputState, isNew, full bool) string {
+				if in == nil {
+					in = &inputState{}
+				}
+				r := om.foldNumber(out, in, isNew, full, v, isInt, dp.StartTimestamp(), dp.Timestamp())
+				if r == "" {
+					out.addExemplars(dp.Exemplars(), g.stripExemplarKey(mc.b.policy))
+				}
+				return r
+			})
+		})
+	})
+}
+
+func (g *guard) histogramPoints(c *counts, mc *metricCtx, dps pmetric.HistogramDataPointSlice) {
+	dps.RemoveIf(func(dp pmetric.HistogramDataPoint) bool {
+		if r := validHistogram(dp); r != "" {
+			return g.dropPoint(c, r)
+		}
+		d := g.route(mc, dp.Attributes(), dp.Timestamp())
+		return g.apply(c, mc, d, dp.Exemplars(), func() string {
+			return g.fold(mc, d, dp.StartTimestamp(), dp.Timestamp(), func(om *outputMetric, out *outputSeries, in *inputState, isNew, full bool) string {
+				r := om.foldHistogram(out, orEmpty(in), isNew, full, dp)
+				if r == "" {
+					out.addExemplars(dp.Exemplars(), g.stripExemplarKey(mc.b.policy))
+				}
+				return r
+			})
+		})
+	})
+}
+
+func (g *guard) expoPoints(c *counts, mc *metricCtx, dps pmetric.ExponentialHistogramDataPointSlice) {
+	dps.RemoveIf(func(dp pmetric.ExponentialHistogramDataPoint) bool {
+		if math.IsNaN(dp.Sum()) || math.IsInf(dp.Sum(), 0) {
+			return g.dropPoint(c, reasonNonFinite)
+		}
+		if !expoValid(dp) {
+			return g.dropPoint(c, reasonInvalidHistogram)
+		}
+		d := g.route(mc, dp.Attributes(), dp.Timestamp())
+		return g.apply(c, mc, d, dp.Exemplars(), func() string {
+			return g.fold(mc, d, dp.StartTimestamp(), dp.Timestamp(), func(om *outputMetric, out *outputSeries, in *inputState, isNew, full bool) string {
+				r := om.foldExpo(out, orEmpty(in), isNew, full, dp)
+				if r == "" {
+					out.addExemplars(dp.Exemplars(), g.stripExemplarKey(mc.b.policy))
+				}
+				return r
+			})
+		})
+	})
+}
+
+// summaryPoints never folds: quantiles cannot be merged. With summary: refuse, a point whose
+// labels would change is forwarded unchanged and counted; with summary: drop it is dropped.
+// A new summary series beyond the series cap is dropped.
+func (g *guard) summaryPoints(c *counts, mc *metricCtx, dps pmetric.SummaryDataPointSlice) {
+	dps.RemoveIf(func(dp pmetric.SummaryDataPoint) bool {
+		if math.IsNaN(dp.Sum()) || math.IsInf(dp.Sum(), 0) {
+			return g.dropPoint(c, reasonNonFinite)
+		}
+		d := g.route(mc, dp.Attributes(), dp.Timestamp())
+		switch {
+		case d.drop != "":
+			return g.dropPoint(c, d.drop)
+		case d.overflow:
+			return g.dropPoint(c, reasonSeriesLimit)
+		case d.fold && mc.b.policy.summary == SummaryDrop:
+			return g.dropPoint(c, reasonSummaryRefused)
+		case d.fold:
+			c.folded[reasonSummaryRefused]++
+		}
+		return false
+	})
+}
+
+func orEmpty(in *inputState) *inputState {
+	if in == nil {
+		return &inputState{}
+	}
+	return in
+}
+
+func (g *guard) dropPoint(c *counts, reason string) bool {
+	c.drop(reason)
+	return !g.dryRun
+}
+
+// apply carries out a decision: pass through (stripping denied keys from exemplars), drop, or fold.
+// It reports whether the point leaves the batch. In dry_run mode nothing leaves it.
+func (g *guard) apply(c *counts, mc *metricCtx, d decision, exemplars pmetric.ExemplarSlice, fold func() string) bool {
+	switch {
+	case d.drop != "":
+		return g.dropPoint(c, d.drop)
+	case !d.fold:
+		if exemplars.Len() > 0 && !g.dryRun {
+			strip := g.stripExemplarKey(mc.b.policy)
+			for _, e := range exemplars.All() {
+				e.FilteredAttributes().RemoveIf(func(k string, _ pcommon.Value) bool { return strip(k) })
+			}
+		}
+		return false
+	case g.dryRun:
+		c.folded[d.reason]++
+		return false
+	}
+	if r := fold(); r != "" {
+		return g.dropPoint(c, r)
+	}
+	c.folded[d.reason]++
+	if d.overflow {
+		mc.b.overflowed++
+	}
+	mc.b.folded++
+	return true
+}
+
+func validHistogram(dp pmetric.HistogramDataPoint) string {
+	if math.IsNaN(dp.Sum()) || math.IsInf(dp.Sum(), 0) {
+		return reasonNonFinite
+	}
+	n := dp.BucketCounts().Len()
+	if n == 0 {
+		return ""
+	}
+	if n != dp.ExplicitBounds().Len()+1 {
+		return reasonInvalidHistogram
+	}
+	var total uint64
+	for _, c := range dp.BucketCounts().All() {
+		total += c
+	}
+	prev := math.Inf(-1)
+	for _, b := range dp.ExplicitBounds().All() {
+		if !(b > prev) || math.IsInf(b, 0) {
+			return reasonInvalidHistogram
+		}
+		prev = b
+	}
+	if total != dp.Count() {
+		return reasonInvalidHistogram
+	}
+	return ""
+}
+
+func dataPointCount(m pmetric.Metric) int {
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		return m.Gauge().DataPoints().Len()
+	case pmetric.MetricTypeSum:
+		return m.Sum().DataPoints().Len()
+	case pmetric.MetricTypeHistogram:
+		return m.Histogram().DataPoints().Len()
+	case pmetric.MetricTypeExponentialHistogram:
+		return m.ExponentialHistogram().DataPoints().Len()
+	case pmetric.MetricTypeSummary:
+		return m.Summary().DataPoints().Len()
+	}
+	return 0
 }

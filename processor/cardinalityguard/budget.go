@@ -1,0 +1,107 @@
+package cardinalityguard // import "github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard"
+
+import (
+	"github.com/axiomhq/hyperloglog"
+)
+
+// maxLabelKeysPerMetric bounds the label trackers of one (scope, metric): attribute keys
+// themselves can be unbounded (keys built from ids). Keys beyond it are dropped (reason label_limit).
+const maxLabelKeysPerMetric = 1024
+
+// maxRelabelMemo bounds the per-metric memo of relabel results; it is cleared when full.
+const maxRelabelMemo = 65536
+
+// admission is what is kept per admitted output series: 16 bytes plus the map's key and overhead.
+type admission struct {
+	lastTs     uint64 // last timestamp emitted downstream for this series (pass-through or flush)
+	lastSeen   uint32 // processor clock (seconds) of the last input
+	aggregated bool   // true once some input folds into it: every input is then re-aggregated
+}
+
+// budget is the state of one (scope, metric name, policy): the series cap and label limits
+// are counted here, so one noisy service never spends another service's budget.
+type budget struct {
+	metric   string
+	scope    string // scope attribute values joined, for reports
+	policy   *policy
+	admitted map[uint64]admission
+	labels   map[string]*labelState
+	relabel  map[uint64]*relabelResult
+	// overflowed counts input points folded into the overflow series since start.
+	overflowed uint64
+	folded     uint64
+}
+
+// labelState tracks one label of one budget.
+type labelState struct {
+	key     string
+	keyHash uint64
+	denied  bool // deny list
+	exclude bool // never limited nor auto-dropped
+	// flagged by detection; in auto mode a flagged label is dropped.
+	flagged   bool
+	flaggedAt uint32
+	values    map[uint64]uint32 // admitted value hash -> last seen
+	sentinels uint64            // values replaced by the sentinel since start
+	// detection: one sketch per sub-window (ring) and the union of everything older.
+	window    []*hyperloglog.Sketch
+	history   *hyperloglog.Sketch
+	lastNew   uint64 // new distinct values in the last full window
+	demand    uint64 // estimated distinct values ever seen
+	evaluated bool
+}
+
+type relabelResult struct {
+	drop bool
+	kvs  []relabelKV
+}
+
+// relabelKV is one label produced by relabel rules, mapped back to an attribute: when
+// origKey is set, the original (typed) attribute value is kept; otherwise value (a string).
+type relabelKV struct {
+	key     string
+	origKey string
+	value   string
+}
+
+func newBudget(metric, scope string, p *policy) *budget {
+	return &budget{
+		metric:   metric,
+		scope:    scope,
+		policy:   p,
+		admitted: map[uint64]admission{},
+		labels:   map[string]*labelState{},
+	}
+}
+
+// label returns the tracker of key, or nil when the budget already tracks too many keys.
+func (b *budget) label(key string, detectBuckets int) *labelState {
+	if ls, ok := b.labels[key]; ok {
+		return ls
+	}
+	if len(b.labels) >= maxLabelKeysPerMetric {
+		return nil
+	}
+	_, denied := b.policy.deny[key]
+	_, exclude := b.policy.exclude[key]
+	ls := &labelState{key: key, keyHash: keyHash(key), denied: denied, exclude: exclude}
+	if b.policy.maxValues > 0 && !exclude {
+		ls.values = map[uint64]uint32{}
+	}
+	if detectBuckets > 0 && !denied && !exclude {
+		ls.window = make([]*hyperloglog.Sketch, detectBuckets)
+		for i := range ls.window {
+			ls.window[i] = newSketch()
+		}
+		ls.history = newSketch()
+	}
+	b.labels[key] = ls
+	return ls
+}
+
+// newSketch uses precision 12 (~1.6% error, at most 4 KiB dense, a few bytes while sparse):
+// the estimate only ranks offenders and flags growth far beyond a threshold.
+func newSketch() *hyperloglog.Sketch {
+	sk, _ := hyperloglog.NewSketch(12, true)
+	return sk
+}

@@ -1,0 +1,97 @@
+package cardinalityguard // import "github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard"
+
+import (
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/relabel"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// relabelFor runs the Prometheus relabel rules on one input attribute set, memoised by the
+// set's hash (relabel rules are pure functions of the labels, and regex evaluation costs
+// microseconds). The rules see the metric name as __name__ and attribute names either
+// verbatim (label_names: otel) or as the Prometheus exporters write them (label_names:
+// prometheus). Output labels map back to the attribute they came from when name and value
+// are unchanged, so typed values (ints, bools) survive; other labels become string attributes.
+// A change to __name__ is ignored: renaming metrics is not this processor's job.
+func (b *budget) relabelFor(h uint64, attrs pcommon.Map, metric, names string) *relabelResult {
+	if r, ok := b.relabel[h]; ok {
+		return r
+	}
+	if b.relabel == nil || len(b.relabel) >= maxRelabelMemo {
+		b.relabel = make(map[uint64]*relabelResult, 64)
+	}
+	lb := labels.NewBuilder(labels.EmptyLabels())
+	lb.Set(labels.MetricName, metric)
+	byLabel := make(map[string]string, attrs.Len()) // label name -> attribute key
+	for k, v := range attrs.All() {
+		name := k
+		if names == LabelNamesPrometheus {
+			name = sanitizeLabelName(k)
+		}
+		byLabel[name] = k
+		lb.Set(name, v.AsString())
+	}
+	r := &relabelResult{}
+	if !relabel.ProcessBuilder(lb, b.policy.relabel...) {
+		r.drop = true
+		b.relabel[h] = r
+		return r
+	}
+	lb.Range(func(l labels.Label) {
+		if l.Name == labels.MetricName {
+			return
+		}
+		if k, ok := byLabel[l.Name]; ok {
+			if v, _ := attrs.Get(k); v.AsString() == l.Value {
+				r.kvs = append(r.kvs, relabelKV{key: k, origKey: k})
+				return
+			}
+			r.kvs = append(r.kvs, relabelKV{key: k, value: l.Value})
+			return
+		}
+		r.kvs = append(r.kvs, relabelKV{key: l.Name, value: l.Value})
+	})
+	b.relabel[h] = r
+	return r
+}
+
+// identity reports whether the relabel result kept every one of n attributes unchanged.
+func (r *relabelResult) identity(n int) bool {
+	if len(r.kvs) != n {
+		return false
+	}
+	for _, kv := range r.kvs {
+		if kv.origKey == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// sanitizeLabelName maps an OTel attribute name to the Prometheus label name the
+// prometheusremotewrite exporter writes: characters outside [a-zA-Z0-9_] become "_",
+// and a leading digit gets a "key_" prefix.
+func sanitizeLabelName(k string) string {
+	if k == "" {
+		return k
+	}
+	out := []byte(nil)
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		ok := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+		if !ok {
+			if out == nil {
+				out = []byte(k)
+			}
+			out[i] = '_'
+		}
+	}
+	s := k
+	if out != nil {
+		s = string(out)
+	}
+	if s[0] >= '0' && s[0] <= '9' {
+		s = "key_" + s
+	}
+	return s
+}
