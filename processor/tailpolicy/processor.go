@@ -56,10 +56,10 @@ type engine struct {
 	overloadThreshold   sampling.Threshold
 	overloadProbability float64
 
-	state       atomic.Int32  // overloadState
-	scaleBits   atomic.Uint64 // float64 budget scale
-	keptFixed   atomic.Int64  // kept spans by rules the budget never scales
-	keptScaled  atomic.Int64  // kept spans by probabilistic rules
+	state      atomic.Int32  // overloadState
+	scaleBits  atomic.Uint64 // float64 budget scale
+	keptFixed  atomic.Int64  // kept spans by rules the budget never scales
+	keptScaled atomic.Int64  // kept spans by probabilistic rules
 }
 
 func (e *engine) budgetScale() float64 { return math.Float64frombits(e.scaleBits.Load()) }

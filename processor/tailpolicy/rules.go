@@ -33,7 +33,7 @@ type rule struct {
 	spanMask uint64
 	routes   []string
 	// latencyOver > 0: the trace's duration must exceed it.
-	latencyOver time.Duration
+	latencyOver        time.Duration
 	slowerThanBaseline bool
 	// earlyKeep: the rule depends only on span bits, keeps 100%, and so do all
 	// earlier rules, so it can decide as soon as its bits are seen.
