@@ -211,7 +211,12 @@ func (r *router[T]) consume(ctx context.Context, data T) error {
 	}
 	switch {
 	case len(retryable) > 0:
-		return r.sig.partialError(errors.Join(append(retryable, permanent...)...), failed)
+		// The permanently rejected parts are already dropped; they stay in the message but must not
+		// mark the whole error permanent, or the caller would drop the retryable part too.
+		for _, p := range permanent {
+			retryable = append(retryable, fmt.Errorf("dropped: %s", p.Error()))
+		}
+		return r.sig.partialError(errors.Join(retryable...), failed)
 	case len(permanent) > 0:
 		return consumererror.NewPermanent(errors.Join(permanent...))
 	}
