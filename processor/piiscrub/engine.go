@@ -1,0 +1,177 @@
+package piiscrub // import "github.com/otelcol-warden/otelcol-warden/processor/piiscrub"
+
+import (
+	"fmt"
+	"strings"
+)
+
+// engine is the immutable, compiled form of the configuration, shared by all batches.
+type engine struct {
+	enabled     [numBuiltin]bool
+	actions     [numBuiltin]Action
+	entityNames []string // built-ins, then key-rule entities, then custom patterns
+
+	ipMaskV4, ipMaskV6 int
+	ipSkipPrivate      bool
+	phoneWords         [][]byte
+
+	secretParams    map[string]struct{}
+	secretParamList []string
+
+	rules    []compiledRule
+	ruleSet  *globSet
+	urlKeys  map[string]urlKind
+	patterns []compiledPattern
+
+	spanNameRedact bool
+	metricsAction  Action
+	marker         string
+	failClosed     bool
+	maxValue       int
+	maxDepth       int
+
+	keys *keyring // nil in mask_only mode
+}
+
+type compiledRule struct {
+	action Action
+	ent    entity
+}
+
+type compiledPattern struct {
+	cp     *customPattern
+	ent    entity
+	action Action
+	scope  *globSet // nil: every string
+}
+
+func newEngine(cfg *Config, keys *keyring) (*engine, error) {
+	e := &engine{keys: keys}
+	d := cfg.Detectors
+	set := func(ent entity, dc DetectorConfig, def Action) {
+		e.enabled[ent] = dc.Enabled
+		e.actions[ent] = dc.Action
+		if dc.Action == "" {
+			e.actions[ent] = def
+		}
+	}
+	set(entEmail, d.Email, ActionHash)
+	set(entCard, d.Card, ActionMask)
+	set(entSSN, d.SSN, ActionRedact)
+	set(entIP, d.IP.DetectorConfig, ActionHash)
+	set(entIBAN, d.IBAN, ActionMask)
+	set(entPhone, d.Phone.DetectorConfig, ActionHash)
+	set(entJWT, d.JWT, ActionRedact)
+	set(entAuth, d.Auth, ActionRedact)
+	set(entURLSecret, d.URLSecret.DetectorConfig, ActionRedact)
+	e.entityNames = append(e.entityNames, builtinNames[:]...)
+
+	e.ipMaskV4, e.ipMaskV6, e.ipSkipPrivate = d.IP.MaskPrefixV4, d.IP.MaskPrefixV6, d.IP.SkipPrivate
+	for _, w := range d.Phone.ContextWords {
+		e.phoneWords = append(e.phoneWords, []byte(strings.ToLower(strings.TrimSpace(w))))
+	}
+	e.secretParams = map[string]struct{}{}
+	for _, k := range d.URLSecret.QueryKeys {
+		lk := strings.ToLower(strings.TrimSpace(k))
+		if _, dup := e.secretParams[lk]; !dup {
+			e.secretParams[lk] = struct{}{}
+			e.secretParamList = append(e.secretParamList, lk)
+		}
+	}
+
+	entityByName := map[string]entity{}
+	for i, n := range builtinNames {
+		entityByName[n] = entity(i)
+	}
+	entityFor := func(name string) entity {
+		if ent, ok := entityByName[name]; ok {
+			return ent
+		}
+		ent := entity(len(e.entityNames))
+		e.entityNames = append(e.entityNames, name)
+		entityByName[name] = ent
+		return ent
+	}
+
+	rules := append([]KeyRule(nil), cfg.KeyRules...)
+	if cfg.DefaultKeyRules {
+		rules = append(rules, defaultKeyRules...)
+	}
+	e.ruleSet = newGlobSet()
+	if cfg.Marker.Attribute != "" {
+		// The marker is ours; never scan or delete it.
+		e.rules = append(e.rules, compiledRule{action: ActionKeep, ent: noEntity})
+		e.ruleSet.add(cfg.Marker.Attribute, 0)
+	}
+	for _, r := range rules {
+		name := r.Entity
+		if name == "" {
+			name = "key_rule"
+		}
+		cr := compiledRule{action: r.Action, ent: noEntity}
+		if r.Action != ActionKeep {
+			cr.ent = entityFor(name)
+		}
+		order := len(e.rules)
+		e.rules = append(e.rules, cr)
+		for _, k := range r.Keys {
+			e.ruleSet.add(k, order)
+		}
+	}
+
+	e.urlKeys = map[string]urlKind{}
+	for _, k := range cfg.URLKeys {
+		switch k {
+		case "url.query":
+			e.urlKeys[k] = urlQuery
+		case "url.path", "http.target":
+			e.urlKeys[k] = urlPath
+		default:
+			e.urlKeys[k] = urlFull
+		}
+	}
+
+	for i, p := range cfg.Patterns {
+		cp, err := compilePattern(p.Regex)
+		if err != nil {
+			return nil, fmt.Errorf("pii_scrub: patterns[%d].regex (%s): %w", i, p.Name, err)
+		}
+		a := p.Action
+		if a == "" {
+			a = ActionRedact
+		}
+		pat := compiledPattern{cp: cp, ent: entityFor(p.Name), action: a}
+		if len(p.Keys) > 0 {
+			pat.scope = newGlobSet()
+			for _, k := range p.Keys {
+				pat.scope.add(k, 0)
+			}
+		}
+		e.patterns = append(e.patterns, pat)
+	}
+
+	e.spanNameRedact = cfg.SpanName != "detector"
+	e.metricsAction = cfg.Metrics.Action
+	if e.metricsAction == "" {
+		e.metricsAction = ActionDelete
+	}
+	e.marker = cfg.Marker.Attribute
+	e.failClosed = cfg.FailClosed
+	e.maxValue = cfg.Limits.MaxValueBytes
+	if e.maxValue <= 0 {
+		e.maxValue = 4 << 20
+	}
+	e.maxDepth = cfg.Limits.MaxDepth
+	if e.maxDepth <= 0 {
+		e.maxDepth = 64
+	}
+	return e, nil
+}
+
+// rule returns the key rule for k, or nil.
+func (e *engine) rule(k string) *compiledRule {
+	if o := e.ruleSet.match(k); o >= 0 {
+		return &e.rules[o]
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package piiscrub // import "github.com/otelcol-warden/otelcol-warden/processor/piiscrub"
+
+import "strings"
+
+// defaultKeyRules apply after the user's key_rules (first match wins). Keys are case-sensitive, as in the
+// semantic conventions (HTTP header attributes are lower-case there).
+var defaultKeyRules = []KeyRule{
+	// Machine identifiers and schema fields: never scanned, never changed.
+	{Action: ActionKeep, Keys: []string{
+		"pii.scrubbed",
+		"trace_id", "span_id", "traceId", "spanId", "trace.id", "span.id", "parent_id", "parentId",
+		"service.name", "service.namespace", "service.version", "service.instance.id",
+		"telemetry.sdk.*", "telemetry.distro.*", "otel.*",
+		"k8s.*.name", "k8s.*.uid", "container.id", "container.name", "container.image.*", "container.runtime",
+		"host.id", "host.arch", "host.type", "host.image.*", "os.*", "process.pid", "process.parent_pid",
+		"process.runtime.*", "process.executable.name", "cloud.*", "deployment.environment", "deployment.environment.name",
+		"http.request.method", "http.response.status_code", "http.route", "url.scheme", "server.port", "client.port",
+		"network.*", "rpc.system", "rpc.service", "rpc.method", "rpc.grpc.status_code", "db.system", "db.system.name",
+		"messaging.system", "messaging.operation*", "code.function", "code.function.name", "code.namespace",
+		"code.lineno", "code.line.number", "thread.id", "thread.name", "log.iostream", "event.name", "error.type",
+	}},
+	// Credentials and direct identifiers that are never needed downstream.
+	{Action: ActionDelete, Keys: []string{
+		"user.email", "enduser.email",
+		"http.request.header.authorization", "http.request.header.proxy-authorization",
+		"http.request.header.cookie", "http.response.header.set-cookie",
+		"http.request.header.x-api-key", "http.request.header.x-auth-token", "http.request.header.x-amz-security-token",
+		"password", "*.password", "*_password", "passwd", "*.passwd", "secret", "*.secret", "*_secret",
+		"api_key", "*.api_key", "*_api_key", "apikey", "access_token", "*.access_token", "refresh_token",
+		"*.refresh_token", "client_secret", "*.client_secret", "private_key", "*.private_key",
+	}},
+	// Identifiers of a person that engineers still need to correlate: pseudonymised.
+	{Action: ActionHash, Entity: "user_id", Keys: []string{
+		"user.id", "enduser.id", "enduser.pseudo.id", "user_id", "userId", "customer.id", "customer_id",
+	}},
+	{Action: ActionHash, Entity: "user_name", Keys: []string{
+		"user.name", "user.full_name", "enduser.name", "user_name", "username", "user.username",
+	}},
+}
+
+// globSet matches a key against exact keys and globs ('*' any run, '?' one byte) and returns the lowest rule
+// order that matches. Globs are bucketed by the first byte of their literal prefix (or the last byte of their
+// literal suffix), so a key is compared with a handful of candidates, not the whole list.
+type globSet struct {
+	exact    map[string]int
+	byFirst  [256][]globEntry
+	byLast   [256][]globEntry
+	always   []globEntry
+	lenMask  uint64 // bit i: an exact key of length i (or >= 63) exists
+	hasGlobs bool
+}
+
+type globEntry struct {
+	pat   string
+	order int
+}
+
+func newGlobSet() *globSet { return &globSet{exact: map[string]int{}} }
+
+func (g *globSet) add(pat string, order int) {
+	if !strings.ContainsAny(pat, "*?") {
+		if _, dup := g.exact[pat]; !dup {
+			g.exact[pat] = order
+		}
+		l := len(pat)
+		if l > 63 {
+			l = 63
+		}
+		g.lenMask |= 1 << uint(l)
+		return
+	}
+	g.hasGlobs = true
+	e := globEntry{pat: pat, order: order}
+	switch {
+	case pat[0] != '*' && pat[0] != '?':
+		g.byFirst[pat[0]] = append(g.byFirst[pat[0]], e)
+	case last(pat) != '*' && last(pat) != '?':
+		g.byLast[last(pat)] = append(g.byLast[last(pat)], e)
+	default:
+		g.always = append(g.always, e)
+	}
+}
+
+func last(s string) byte { return s[len(s)-1] }
+
+// match returns the lowest order of a matching entry, or -1.
+func (g *globSet) match(k string) int {
+	best := -1
+	l := len(k)
+	if l > 63 {
+		l = 63
+	}
+	if g.lenMask&(1<<uint(l)) != 0 {
+		if o, ok := g.exact[k]; ok {
+			best = o
+		}
+	}
+	if !g.hasGlobs || k == "" {
+		return best
+	}
+	for _, list := range [3][]globEntry{g.byFirst[k[0]], g.byLast[k[len(k)-1]], g.always} {
+		for _, e := range list {
+			if best >= 0 && e.order >= best {
+				continue
+			}
+			if globMatch(e.pat, k) {
+				best = e.order
+			}
+		}
+	}
+	return best
+}
+
+// globMatch matches '*' (any run of bytes, including none) and '?' (one byte); linear with one backtrack point.
+func globMatch(pat, s string) bool {
+	p, i := 0, 0
+	star, mark := -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pat) && (pat[p] == '?' || pat[p] == s[i]):
+			p++
+			i++
+		case p < len(pat) && pat[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pat) && pat[p] == '*' {
+		p++
+	}
+	return p == len(pat)
+}

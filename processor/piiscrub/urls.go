@@ -1,0 +1,278 @@
+package piiscrub // import "github.com/otelcol-warden/otelcol-warden/processor/piiscrub"
+
+import (
+	"strings"
+	"unsafe"
+)
+
+// URL scrubbing. A URL is split by hand (net/url allocates and re-encodes; we must keep the original bytes
+// where nothing changes): userinfo becomes REDACTED:REDACTED (semantic conventions), the host and every path
+// segment, query value and the fragment go through all detectors after percent-decoding, values of secret query
+// parameters are replaced, query keys stay. Replacements are percent-encoded only where the URL would otherwise
+// break, so the result still parses.
+
+type urlKind uint8
+
+const (
+	urlFull  urlKind = iota // [scheme://[userinfo@]host]path[?query][#fragment]
+	urlPath                 // path[?query][#fragment]
+	urlQuery                // query only (url.query)
+)
+
+type escMode uint8
+
+const (
+	escPath escMode = iota
+	escQuery
+	escFragment
+)
+
+// scrubURL appends the scrubbed u to dst and reports whether anything changed. depth counts URL nesting.
+func (st *state) scrubURL(dst []byte, u string, kind urlKind, depth int) ([]byte, bool) {
+	if depth > maxURLDepth+1 {
+		return append(dst, u...), false
+	}
+	if kind == urlQuery {
+		return st.scrubQuery(dst, u, depth)
+	}
+	changed := false
+	rest := u
+	if kind == urlFull {
+		if p := schemeEnd(u); p > 0 {
+			dst = append(dst, u[:p]...)
+			rest = u[p:]
+			ae := indexAny(rest, "/?#")
+			if ae < 0 {
+				ae = len(rest)
+			}
+			auth := rest[:ae]
+			if at := strings.LastIndexByte(auth, '@'); at >= 0 {
+				if st.e.enabled[entURLSecret] {
+					if strings.IndexByte(auth[:at], ':') >= 0 {
+						dst = append(dst, "REDACTED:REDACTED@"...)
+					} else {
+						dst = append(dst, "REDACTED@"...)
+					}
+					st.count(entURLSecret, ActionRedact)
+					st.recChanged = true
+					changed = true
+					auth = auth[at+1:]
+				}
+			}
+			var c bool
+			dst, c = st.scanAppend(dst, auth, true, maxURLDepth)
+			changed = changed || c
+			rest = rest[ae:]
+		}
+	}
+	pe := indexAny(rest, "?#")
+	if pe < 0 {
+		pe = len(rest)
+	}
+	path := rest[:pe]
+	for len(path) > 0 {
+		sl := strings.IndexByte(path, '/')
+		seg := path
+		if sl >= 0 {
+			seg = path[:sl]
+		}
+		var c bool
+		dst, c = st.scrubComponent(dst, seg, escPath, maxURLDepth, depth)
+		changed = changed || c
+		if sl < 0 {
+			break
+		}
+		dst = append(dst, '/')
+		path = path[sl+1:]
+	}
+	rest = rest[pe:]
+	if len(rest) > 0 && rest[0] == '?' {
+		dst = append(dst, '?')
+		qe := strings.IndexByte(rest, '#')
+		if qe < 0 {
+			qe = len(rest)
+		}
+		var c bool
+		dst, c = st.scrubQuery(dst, rest[1:qe], depth)
+		changed = changed || c
+		rest = rest[qe:]
+	}
+	if len(rest) > 0 { // #fragment
+		dst = append(dst, '#')
+		var c bool
+		dst, c = st.scrubComponent(dst, rest[1:], escFragment, depth, depth)
+		changed = changed || c
+	}
+	return dst, changed
+}
+
+// scrubQuery handles k=v&k=v: secret parameters get their value replaced; other values are scanned with the
+// parameter name as key context (so phone=... allows national phone formats).
+func (st *state) scrubQuery(dst []byte, q string, depth int) ([]byte, bool) {
+	changed := false
+	savedKey, savedFlags := st.key, st.keyFlags
+	for len(q) > 0 {
+		amp := strings.IndexByte(q, '&')
+		part := q
+		if amp >= 0 {
+			part = q[:amp]
+		}
+		if eq := strings.IndexByte(part, '='); eq >= 0 {
+			k, v := part[:eq], part[eq+1:]
+			dst = append(dst, k...)
+			dst = append(dst, '=')
+			if v != "" && st.e.enabled[entURLSecret] && st.e.isSecretParam(k) {
+				dst = st.emit(dst, entURLSecret, v)
+				changed = true
+			} else {
+				st.setKey(k)
+				var c bool
+				dst, c = st.scrubComponent(dst, v, escQuery, depth, depth)
+				changed = changed || c
+			}
+		} else {
+			st.setKey("")
+			var c bool
+			dst, c = st.scrubComponent(dst, part, escQuery, depth, depth)
+			changed = changed || c
+		}
+		if amp < 0 {
+			break
+		}
+		dst = append(dst, '&')
+		q = q[amp+1:]
+	}
+	st.key, st.keyFlags = savedKey, savedFlags
+	return dst, changed
+}
+
+// scrubComponent scans one URL component, percent-decoding it first when needed; urlDepth limits nested URLs and
+// slot picks the scratch buffers for this nesting level.
+func (st *state) scrubComponent(dst []byte, comp string, mode escMode, urlDepth, slot int) ([]byte, bool) {
+	needDecode := strings.IndexByte(comp, '%') >= 0 || (mode == escQuery && strings.IndexByte(comp, '+') >= 0)
+	if !needDecode || len(comp) < minScanLen {
+		return st.scanAppend(dst, comp, true, urlDepth)
+	}
+	if slot >= len(st.dec) {
+		slot = len(st.dec) - 1
+	}
+	dec, ok := percentDecode(st.dec[slot][:0], comp, mode == escQuery)
+	st.dec[slot] = dec
+	if !ok {
+		return st.scanAppend(dst, comp, true, urlDepth)
+	}
+	out, changed := st.scanAppend(st.tmp[slot][:0], unsafe.String(unsafe.SliceData(dec), len(dec)), false, urlDepth)
+	st.tmp[slot] = out
+	if !changed {
+		return append(dst, comp...), false
+	}
+	return percentEncode(dst, out, mode), true
+}
+
+// schemeEnd returns the index after "scheme://", or 0.
+func schemeEnd(u string) int {
+	for i := 0; i < len(u) && i < 33; i++ {
+		c := u[i]
+		switch {
+		case isAlpha(c):
+		case i > 0 && (isDigit(c) || c == '+' || c == '.' || c == '-'):
+		case c == ':' && i > 0 && strings.HasPrefix(u[i:], "://"):
+			return i + 3
+		default:
+			return 0
+		}
+	}
+	return 0
+}
+
+func indexAny(s, chars string) int {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(chars, s[i]) >= 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// percentDecode decodes %XX (and '+' as space in queries); a malformed escape reports false.
+func percentDecode(dst []byte, s string, plusSpace bool) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(s) {
+				return dst, false
+			}
+			h, ok1 := unhex(s[i+1])
+			l, ok2 := unhex(s[i+2])
+			if !ok1 || !ok2 {
+				return dst, false
+			}
+			dst = append(dst, h<<4|l)
+			i += 2
+		case c == '+' && plusSpace:
+			dst = append(dst, ' ')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst, true
+}
+
+const upperHex = "0123456789ABCDEF"
+
+// percentEncode escapes only what would break the component: controls, space, non-ASCII, '%', and the
+// delimiters of the component ('/', '?', '#' in a path; '&', '#', '+' in a query; '#' in a fragment).
+func percentEncode(dst []byte, b []byte, mode escMode) []byte {
+	for _, c := range b {
+		esc := c <= ' ' || c >= 0x7f || c == '%' || c == '"' || c == '<' || c == '>' || c == '\\' || c == '`' || c == '#'
+		switch mode {
+		case escPath:
+			esc = esc || c == '/' || c == '?'
+		case escQuery:
+			esc = esc || c == '&' || c == '+'
+		}
+		if esc {
+			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+		} else {
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// isSecretParam reports whether a query parameter name is a secret: one of url_secret.query_keys
+// (case-insensitive), or ending in _<name>, -<name> or .<name>.
+func (e *engine) isSecretParam(k string) bool {
+	if len(k) == 0 || len(k) > 64 {
+		return false
+	}
+	var buf [64]byte
+	lk := buf[:0]
+	for i := 0; i < len(k); i++ {
+		lk = append(lk, lower(k[i]))
+	}
+	if _, ok := e.secretParams[string(lk)]; ok {
+		return true
+	}
+	for _, name := range e.secretParamList {
+		if len(lk) > len(name)+1 && string(lk[len(lk)-len(name):]) == name {
+			if c := lk[len(lk)-len(name)-1]; c == '_' || c == '-' || c == '.' {
+				return true
+			}
+		}
+	}
+	return false
+}
