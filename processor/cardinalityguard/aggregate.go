@@ -39,6 +39,7 @@ type outputSeries struct {
 	// re-aggregated point contributes nothing, since its history was already emitted.
 	baselineInput uint64
 	converted     bool
+	seed          admission
 
 	value      float64 // sums and gauges
 	pointTs    pcommon.Timestamp

@@ -11,11 +11,17 @@ const maxLabelKeysPerMetric = 1024
 // maxRelabelMemo bounds the per-metric memo of relabel results; it is cleared when full.
 const maxRelabelMemo = 65536
 
-// admission is what is kept per admitted output series: 16 bytes plus the map's key and overhead.
+// admission is what is kept per admitted output series: 40 bytes plus the map's key,
+// pointer and overhead. The pointer lets the hot path update it without a map write.
 type admission struct {
-	lastTs     uint64 // last timestamp emitted downstream for this series (pass-through or flush)
+	lastTs uint64 // last timestamp emitted downstream for this series (pass-through or flush)
+	// lastStart and lastValue remember a pass-through monotonic sum, so that if a fold takes
+	// the series over, its increases continue exactly from where pass-through left them.
+	lastStart  uint64
+	lastValue  float64
 	lastSeen   uint32 // processor clock (seconds) of the last input
-	aggregated bool   // true once some input folds into it: every input is then re-aggregated
+	hasValue   bool
+	aggregated bool // true once some input folds into it: every input is then re-aggregated
 }
 
 // budget is the state of one (scope, metric name, policy): the series cap and label limits
@@ -24,7 +30,7 @@ type budget struct {
 	metric   string
 	scope    string // scope attribute values joined, for reports
 	policy   *policy
-	admitted map[uint64]admission
+	admitted map[uint64]*admission
 	labels   map[string]*labelState
 	relabel  map[uint64]*relabelResult
 	// overflowed counts input points folded into the overflow series since start.
@@ -69,7 +75,7 @@ func newBudget(metric, scope string, p *policy) *budget {
 		metric:   metric,
 		scope:    scope,
 		policy:   p,
-		admitted: map[uint64]admission{},
+		admitted: map[uint64]*admission{},
 		labels:   map[string]*labelState{},
 	}
 }

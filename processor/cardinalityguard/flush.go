@@ -30,9 +30,8 @@ func (g *guard) flush(ctx context.Context) error {
 			}
 			t := max(ts, out.lastEmit+minStep)
 			om.emit(out, m, t)
-			if adm, ok := om.budget.admitted[out.key]; ok {
+			if adm := om.budget.admitted[out.key]; adm != nil {
 				adm.lastTs = uint64(t)
-				om.budget.admitted[out.key] = adm
 			}
 		}
 	}

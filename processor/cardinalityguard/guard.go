@@ -294,8 +294,10 @@ type decision struct {
 	overflow  bool
 	outKey    uint64
 	inKey     uint64
-	converted bool              // the output was a pass-through series until now
-	lastTs    pcommon.Timestamp // last timestamp emitted for it
+	fresh     bool       // the output series was admitted by this point
+	converted bool       // the output was a pass-through series until now
+	seed      admission  // its pass-through state at take-over
+	adm       *admission // for pass-through points, to remember the last value
 }
 
 // route runs steps 1-5 (relabel, deny list, normalisation, per-label limit, series cap) on
@@ -394,20 +396,23 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 	g.scratch = kvs
 
 	d := decision{inKey: combine(mc.seriesBase, inHash), outKey: combine(mc.seriesBase, outHash)}
-	adm, admitted := b.admitted[d.outKey]
-	if !admitted {
+	adm := b.admitted[d.outKey]
+	if adm == nil {
 		if (p.maxSeries > 0 && len(b.admitted) >= p.maxSeries) || g.totalAdmitted >= g.cfg.State.MaxTrackedSeries {
 			d.overflow, changed = true, true
 			reason = reasonSeriesLimit
 			d.outKey = combine(mc.seriesBase, overflowPairHash)
 		} else {
+			adm = &admission{}
+			b.admitted[d.outKey] = adm
 			g.totalAdmitted++
+			d.fresh = true
 		}
 	}
 	if !changed && !adm.aggregated {
 		adm.lastSeen = g.clock
 		adm.lastTs = max(adm.lastTs, uint64(ts))
-		b.admitted[d.outKey] = adm
+		d.adm = adm
 		return d
 	}
 	d.fold, d.reason = true, reason
@@ -415,12 +420,12 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 		d.reason = reasonSharesOutput
 	}
 	if !d.overflow {
-		if admitted && !adm.aggregated {
-			d.converted, d.lastTs = true, pcommon.Timestamp(adm.lastTs)
+		if !d.fresh && !adm.aggregated {
+			d.converted = true
+			d.seed = *adm
 		}
 		adm.aggregated = true
 		adm.lastSeen = g.clock
-		b.admitted[d.outKey] = adm
 	}
 	return d
 }
@@ -463,11 +468,19 @@ func (g *guard) output(mc *metricCtx, d decision, start, ts pcommon.Timestamp, f
 		}
 	}
 	if d.converted {
-		out.converted, out.baselineInput, out.lastEmit = true, d.outKey, d.lastTs
+		out.converted, out.baselineInput, out.lastEmit = true, d.outKey, pcommon.Timestamp(d.seed.lastTs)
+		out.seed = d.seed
 	}
 	out.start = start
 	if !full || start == 0 {
 		out.start = ts
+	}
+	if d.converted && d.seed.hasValue && mc.om.typ == pmetric.MetricTypeSum && mc.om.cumulative() && mc.om.monotonic {
+		// A pass-through counter taken over by a fold continues from its last value with its
+		// start: Prometheus sees no reset (it could not tell one that does not go down).
+		out.value, out.start = d.seed.lastValue, pcommon.Timestamp(d.seed.lastStart)
+	} else if d.converted {
+		out.start = ts // other types restart, which the new start time declares
 	}
 	mc.om.series[d.outKey] = out
 	return out
@@ -496,6 +509,12 @@ func (g *guard) inputFor(mc *metricCtx, out *outputSeries, d decision) (*inputSt
 	in = &inputState{out: out, lastSeen: g.clock, moved: moved}
 	out.inputs++
 	g.inputs[d.inKey] = in
+	if out.converted && d.inKey == out.baselineInput && out.seed.hasValue && !moved &&
+		mc.om.typ == pmetric.MetricTypeSum && mc.om.cumulative() && mc.om.monotonic {
+		// The series passed through until a fold took it over: continue from its last value.
+		in.last, in.start, in.lastTs = out.seed.lastValue, pcommon.Timestamp(out.seed.lastStart), pcommon.Timestamp(out.seed.lastTs)
+		return in, false, ""
+	}
 	return in, true, ""
 }
 
@@ -549,6 +568,9 @@ func (g *guard) numberPoints(c *counts, mc *metricCtx, dps pmetric.NumberDataPoi
 			return g.dropPoint(c, reasonNegativeCounter)
 		}
 		d := g.route(mc, dp.Attributes(), dp.Timestamp())
+		if d.adm != nil && monotonic {
+			d.adm.lastValue, d.adm.lastStart, d.adm.hasValue = v, uint64(dp.StartTimestamp()), true
+		}
 		return g.apply(c, mc, d, dp.Exemplars(), func() string {
 			return g.fold(mc, d, dp.StartTimestamp(), dp.Timestamp(), func(om *outputMetric, out *outputSeries, in *inputState, isNew, full bool) string {
 				if in == nil {
