@@ -20,6 +20,8 @@ import (
 	"go.opentelemetry.io/collector/exporter/otlphttpexporter"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+
+	"github.com/otelcol-warden/otelcol-warden/exporter/tenantrouter/internal/metadata"
 )
 
 const (
@@ -162,7 +164,7 @@ func BenchmarkExport(b *testing.B) {
 		cfg.ClientConfig.Compression = configcompression.Type("")
 		cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 		cfg.RetryConfig.Enabled = false
-		exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(exportertest.NopType), cfg)
+		exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 		require.NoError(b, err)
 		run(b, exp)
 	})

@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/multierr"
+	"go.uber.org/zap"
 )
 
 var (
@@ -33,24 +35,35 @@ type openLane[T any] func(ctx context.Context, tenant string, host component.Hos
 
 // laneSet holds the open lanes, at most max of them, for the life of the exporter.
 type laneSet[T any] struct {
-	mu     sync.RWMutex
-	lanes  map[string]*lane[T]
-	max    int
-	host   component.Host
-	open   openLane[T]
-	closed bool
+	mu       sync.RWMutex
+	lanes    map[string]*lane[T]
+	max      int
+	host     component.Host
+	open     openLane[T]
+	registry *tenantRegistry
+	logger   *zap.Logger
+	closed   bool
 }
 
-func newLaneSet[T any](maxLanes int, open openLane[T]) *laneSet[T] {
-	return &laneSet[T]{lanes: map[string]*lane[T]{}, max: maxLanes, open: open}
+func newLaneSet[T any](maxLanes int, open openLane[T], logger *zap.Logger) *laneSet[T] {
+	return &laneSet[T]{lanes: map[string]*lane[T]{}, max: maxLanes, open: open, logger: logger}
 }
 
-func (s *laneSet[T]) start(ctx context.Context, host component.Host, tenants []string) error {
+// start opens the lanes of the configured tenants, then those the registry remembers from before a
+// restart (as far as max allows), so their persisted queues drain at once.
+func (s *laneSet[T]) start(host component.Host, registry *tenantRegistry, static []string) error {
 	s.mu.Lock()
 	s.host = host
+	s.registry = registry
+	remembered := registry.tenants
 	s.mu.Unlock()
-	for _, t := range tenants {
+	for _, t := range static {
 		if _, err := s.get(t); err != nil {
+			return err
+		}
+	}
+	for _, t := range remembered {
+		if _, err := s.get(t); err != nil && !errors.Is(err, errTenantLimit) {
 			return err
 		}
 	}
@@ -83,6 +96,12 @@ func (s *laneSet[T]) get(tenant string) (*lane[T], error) {
 		return nil, fmt.Errorf("opening the send lane of tenant %q: %w", tenant, err)
 	}
 	s.lanes[tenant] = l
+	if s.registry != nil && !slices.Contains(s.registry.tenants, tenant) {
+		if err := s.registry.remember(context.Background(), tenant); err != nil {
+			// The lane works; only its recovery after a restart would wait for new data of this tenant.
+			s.logger.Warn("tenant_router: could not record the tenant in the persistent registry", zap.String("tenant", tenant), zap.Error(err))
+		}
+	}
 	return l, nil
 }
 
@@ -102,6 +121,9 @@ func (s *laneSet[T]) shutdown(ctx context.Context) error {
 	var errs error
 	for _, l := range lanes {
 		errs = multierr.Append(errs, l.helper.Shutdown(ctx))
+	}
+	if s.registry != nil {
+		errs = multierr.Append(errs, s.registry.close(ctx))
 	}
 	return errs
 }

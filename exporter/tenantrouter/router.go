@@ -86,7 +86,7 @@ func newRouter[T any](set exporter.Settings, cfg *Config, sig signalOps[T], sign
 	for reason := reasonEmpty; reason < rejectReasonCount; reason++ {
 		r.rejectedAttrs[reason] = reasonAttr(reason.String())
 	}
-	r.lanes = newLaneSet(cfg.MaxTenants, r.openLane)
+	r.lanes = newLaneSet(cfg.MaxTenants, r.openLane, set.Logger)
 	return r, nil
 }
 
@@ -120,7 +120,11 @@ func (r *router[T]) Start(ctx context.Context, host component.Host) error {
 	}); err != nil {
 		return err
 	}
-	return r.lanes.start(ctx, host, r.cfg.staticTenants())
+	registry, err := openTenantRegistry(ctx, host, r.cfg, r.set.ID, r.sig.name)
+	if err != nil {
+		return fmt.Errorf("tenant_router: %w", err)
+	}
+	return r.lanes.start(host, registry, r.cfg.staticTenants())
 }
 
 func (r *router[T]) Shutdown(ctx context.Context) error {
