@@ -406,7 +406,11 @@ func TestOverloadHysteresis(t *testing.T) {
 }
 
 func TestControlEntersStatelessAboveHighWater(t *testing.T) {
-	h := newHarness(t, func(c *Config) { c.Memory.LimitBytes = 1 << 20; c.Memory.EvictPercent = 90; c.Memory.HighWaterPercent = 90 })
+	h := newHarness(t, func(c *Config) {
+		c.Memory.LimitBytes = 1 << 20
+		c.Memory.EvictPercent = 90
+		c.Memory.HighWaterPercent = 90
+	})
 	h.p.shards[0].bytes.Store(950 << 10)
 	h.p.control(h.clk.now)
 	assert.Equal(t, stateStateless, overloadState(h.p.eng.state.Load()))

@@ -1,0 +1,199 @@
+// Copyright otelcol-warden authors
+// SPDX-License-Identifier: Apache-2.0
+
+package tailpolicy
+
+import (
+	"context"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/tailsamplingprocessor"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processortest"
+
+	"github.com/otelcol-warden/otelcol-warden/processor/tailpolicy/internal/metadata"
+)
+
+// The same workload and equivalent policies for tail_policy and contrib's
+// tail_sampling v0.161.0: errors, fixed latency, a string attribute,
+// and(route attribute, 50%), 5%.
+const (
+	benchTraces        = 500
+	benchSpansPerTrace = 20
+	benchBatchTraces   = 50
+)
+
+var benchRoutes = []string{"/api/checkout", "/api/payment", "/api/auth", "/catalog", "/catalog/{id}", "/search", "/cart", "/home", "/api/recommendations", "/profile"}
+
+// benchWorkload builds requests of benchBatchTraces complete traces each.
+func benchWorkload(seed uint64) []ptrace.Traces {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	now := time.Now()
+	var out []ptrace.Traces
+	for b := 0; b < benchTraces/benchBatchTraces; b++ {
+		td := ptrace.NewTraces()
+		rs := td.ResourceSpans().AppendEmpty()
+		rs.Resource().Attributes().PutStr("service.name", "shop")
+		rs.Resource().Attributes().PutStr("host.name", "node-1")
+		spans := rs.ScopeSpans().AppendEmpty().Spans()
+		for range benchBatchTraces {
+			var tid pcommon.TraceID
+			for i := range tid {
+				tid[i] = byte(rng.Uint32())
+			}
+			route := benchRoutes[rng.IntN(len(benchRoutes))]
+			isErr := rng.Float64() < 0.01
+			synthetic := rng.Float64() < 0.005
+			slow := rng.Float64() < 0.01
+			for s := range benchSpansPerTrace {
+				span := spans.AppendEmpty()
+				span.SetTraceID(tid)
+				span.SetSpanID(pcommon.SpanID{byte(s), byte(rng.Uint32()), 1, 2, 3, 4, 5, 6})
+				if s > 0 {
+					span.SetParentSpanID(pcommon.SpanID{0, 1})
+				}
+				span.SetName("GET " + route)
+				span.SetKind(ptrace.SpanKindServer)
+				dur := time.Duration(5+rng.IntN(50)) * time.Millisecond
+				if slow && s == 0 {
+					dur = 2 * time.Second
+				}
+				span.SetStartTimestamp(pcommon.NewTimestampFromTime(now.Add(-dur)))
+				span.SetEndTimestamp(pcommon.NewTimestampFromTime(now))
+				a := span.Attributes()
+				a.PutStr("http.route", route)
+				a.PutStr("http.request.method", "GET")
+				a.PutInt("http.response.status_code", 200)
+				a.PutStr("server.address", "shop.internal")
+				a.PutStr("url.path", route)
+				a.PutStr("user_agent.original", "Mozilla/5.0 (X11; Linux x86_64)")
+				a.PutStr("network.protocol.version", "1.1")
+				a.PutInt("thread.id", int64(rng.IntN(64)))
+				if synthetic {
+					a.PutStr("synthetic", "true")
+				}
+				if isErr && s == benchSpansPerTrace-1 {
+					span.Status().SetCode(ptrace.StatusCodeError)
+				}
+			}
+		}
+		out = append(out, td)
+	}
+	return out
+}
+
+func newBenchTailPolicy(b *testing.B) processor.Traces {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Rules = []RuleConfig{
+		{Name: "errors", Probability: probability(1), Error: true},
+		{Name: "slow", Probability: probability(1), LatencyOver: time.Second},
+		{Name: "synthetic", Probability: probability(1), Synthetic: true},
+		{Name: "high_value", Probability: probability(0.5), Routes: []string{"/api/checkout", "/api/payment", "/api/auth"}},
+		{Name: "default", Probability: probability(0.05)},
+	}
+	cfg.Synthetic.UserAgentPatterns = nil
+	cfg.Synthetic.AttributeKeys = []string{"synthetic"}
+	cfg.DecisionCache.DroppedTraces = 100_000
+	cfg.DecisionCache.KeptTraces = 10_000
+	cfg.Baseline.LogInterval = 0
+	f := NewFactory()
+	p, err := f.CreateTraces(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
+	require.NoError(b, err)
+	return p
+}
+
+func newBenchTailSampling(b *testing.B) processor.Traces {
+	f := tailsamplingprocessor.NewFactory()
+	cfg := f.CreateDefaultConfig()
+	require.NoError(b, confmap.NewFromStringMap(map[string]any{
+		"decision_wait": "30s",
+		"num_traces":    100_000,
+		"policies": []any{
+			map[string]any{"name": "errors", "type": "status_code", "status_code": map[string]any{"status_codes": []any{"ERROR"}}},
+			map[string]any{"name": "slow", "type": "latency", "latency": map[string]any{"threshold_ms": 1000}},
+			map[string]any{"name": "synthetic", "type": "string_attribute", "string_attribute": map[string]any{"key": "synthetic", "values": []any{"true"}}},
+			map[string]any{"name": "high_value", "type": "and", "and": map[string]any{"and_sub_policy": []any{
+				map[string]any{"name": "route", "type": "string_attribute", "string_attribute": map[string]any{"key": "http.route", "values": []any{"/api/checkout", "/api/payment", "/api/auth"}}},
+				map[string]any{"name": "half", "type": "probabilistic", "probabilistic": map[string]any{"sampling_percentage": 50}},
+			}}},
+			map[string]any{"name": "default", "type": "probabilistic", "probabilistic": map[string]any{"sampling_percentage": 5}},
+		},
+	}).Unmarshal(cfg))
+	p, err := f.CreateTraces(context.Background(), processortest.NewNopSettings(f.Type()), cfg, consumertest.NewNop())
+	require.NoError(b, err)
+	return p
+}
+
+// BenchmarkThroughput: one op = start, ingest 10,000 spans (500 traces), shut
+// down, which decides every buffered trace. Run with -cpu=1 for spans/s per core.
+func BenchmarkThroughput(b *testing.B) {
+	for _, peer := range []struct {
+		name string
+		make func(*testing.B) processor.Traces
+	}{{"tail_policy", newBenchTailPolicy}, {"tail_sampling", newBenchTailSampling}} {
+		b.Run(peer.name, func(b *testing.B) {
+			b.ReportAllocs()
+			spans := 0
+			var elapsed time.Duration
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				input := benchWorkload(uint64(i))
+				p := peer.make(b)
+				b.StartTimer()
+				start := time.Now()
+				require.NoError(b, p.Start(context.Background(), nil))
+				for _, td := range input {
+					spans += td.SpanCount()
+					require.NoError(b, p.ConsumeTraces(context.Background(), td))
+				}
+				require.NoError(b, p.Shutdown(context.Background()))
+				elapsed += time.Since(start)
+			}
+			b.ReportMetric(float64(spans)/elapsed.Seconds(), "spans/s")
+		})
+	}
+}
+
+// BenchmarkHeapPerBufferedSpan: live heap retained per buffered span, measured
+// after GC with everything still waiting for its decision.
+func BenchmarkHeapPerBufferedSpan(b *testing.B) {
+	for _, peer := range []struct {
+		name string
+		make func(*testing.B) processor.Traces
+	}{{"tail_policy", newBenchTailPolicy}, {"tail_sampling", newBenchTailSampling}} {
+		b.Run(peer.name, func(b *testing.B) {
+			var perSpan float64
+			for i := 0; b.Loop(); i++ {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				p := peer.make(b)
+				require.NoError(b, p.Start(context.Background(), nil))
+				spans := 0
+				for r := range 10 {
+					for _, td := range benchWorkload(uint64(i*10 + r)) {
+						spans += td.SpanCount()
+						require.NoError(b, p.ConsumeTraces(context.Background(), td))
+					}
+				}
+				// Let the workers ingest what was queued; nothing is decided
+				// before decision_delay/decision_wait in this window.
+				time.Sleep(500 * time.Millisecond)
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				perSpan = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(spans)
+				runtime.KeepAlive(p)
+				require.NoError(b, p.Shutdown(context.Background()))
+			}
+			b.ReportMetric(perSpan, "heap-B/span")
+		})
+	}
+}
