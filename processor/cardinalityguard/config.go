@@ -52,8 +52,9 @@ const (
 const (
 	// BoundsDrop drops a colliding histogram whose bounds differ from the output's (counted, reason bounds_mismatch).
 	BoundsDrop = "drop"
-	// BoundsCountSum keeps only count and sum of a mismatched histogram, adding them to the output's +Inf bucket.
-	BoundsCountSum = "count_sum"
+	// BoundsRebucket moves each bucket of a mismatched histogram into the first output bucket whose
+	// upper bound is at least its own: counts and sum are preserved, quantiles may shift up one bucket.
+	BoundsRebucket = "rebucket"
 )
 
 // Summary folding policies.
@@ -123,7 +124,7 @@ type Policy struct {
 	ExcludeLabels []string `mapstructure:"exclude_labels"`
 	// GaugeAggregation is last, sum, min or max.
 	GaugeAggregation string `mapstructure:"gauge_aggregation"`
-	// HistogramBoundsMismatch is drop or count_sum.
+	// HistogramBoundsMismatch is drop or rebucket.
 	HistogramBoundsMismatch string `mapstructure:"histogram_bounds_mismatch"`
 	// Summary is refuse or drop.
 	Summary string `mapstructure:"summary"`
@@ -354,9 +355,9 @@ func validateEnums(prefix, gauge, bounds, summary string, allowEmpty bool) []err
 	}
 	if !(allowEmpty && bounds == "") {
 		switch bounds {
-		case BoundsDrop, BoundsCountSum:
+		case BoundsDrop, BoundsRebucket:
 		default:
-			errs = append(errs, fmt.Errorf("%shistogram_bounds_mismatch: %q is not one of drop, count_sum", prefix, bounds))
+			errs = append(errs, fmt.Errorf("%shistogram_bounds_mismatch: %q is not one of drop, rebucket", prefix, bounds))
 		}
 	}
 	if !(allowEmpty && summary == "") {
