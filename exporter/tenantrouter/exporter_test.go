@@ -475,7 +475,7 @@ func TestTenantBoundsOverflowToDefault(t *testing.T) {
 	h.shutdown(t)
 
 	got := be.received()
-	assert.Equal(t, []string{"a", "f"}, got["ns1"])
+	assert.ElementsMatch(t, []string{"a", "f"}, got["ns1"]) // two requests, delivered by concurrent queue consumers
 	assert.Equal(t, []string{"b"}, got["ns2"])
 	assert.ElementsMatch(t, []string{"c", "d", "e"}, got["shared"])
 	assert.Len(t, got, 3)
