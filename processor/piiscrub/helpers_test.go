@@ -6,9 +6,15 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/otelcol-warden/otelcol-warden/processor/piiscrub/internal/metadatatest"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
+	"go.yaml.in/yaml/v3"
+	"time"
 
 	"github.com/otelcol-warden/otelcol-warden/processor/piiscrub/internal/metadata"
 )
@@ -76,3 +82,16 @@ func scrubOneAttr(st *state, key, val string) (string, bool) {
 }
 
 func pcommonNewMap() pcommon.Map { return pcommon.NewMap() }
+
+func confmapFromYAML(t *testing.T, y string) *confmap.Conf {
+	t.Helper()
+	var raw map[string]any
+	require.NoError(t, yaml.Unmarshal([]byte(y), &raw))
+	return confmap.NewFromStringMap(raw)
+}
+
+func pcommonTS(t time.Time) pcommon.Timestamp { return pcommon.NewTimestampFromTime(t) }
+
+func metadatatestSettings(tel *componenttest.Telemetry) processor.Settings {
+	return metadatatest.NewSettings(tel)
+}

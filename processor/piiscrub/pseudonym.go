@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -254,6 +255,9 @@ func loadKeyset(path string) (*keySet, error) {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			return nil, fmt.Errorf("pii_scrub: key.keyset_file %q: invalid JSON at byte %d", path, se.Offset)
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("pii_scrub: key.keyset_file %q: invalid JSON (truncated)", path)
 		}
 		return nil, fmt.Errorf("pii_scrub: key.keyset_file %q: not a keyset ({\"keys\": [{\"day\", \"key\", \"id\"}]})", path)
 	}

@@ -303,7 +303,7 @@ func (st *state) numeric(s string, i int) (entity, int, int, int) {
 		if k < g.n && g.seps[k-1] != ' ' {
 			continue
 		}
-		if k == g.n && gluedAfter(s, end) {
+		if k == g.n && gluedAfter(s, end) && phoneExtension(s, end) == end {
 			if k == 1 {
 				return noEntity, 0, 0, skipWord(s, end)
 			}
@@ -339,6 +339,7 @@ func (st *state) classifyNumber(s string, a, b int, g *numGroups, k int) (entity
 	if digits < 7 || digits > 19 {
 		return noEntity, 0
 	}
+	glued := gluedAfter(s, b)
 	var buf [20]byte
 	d := buf[:0]
 	for j := a; j < b; j++ {
@@ -348,11 +349,11 @@ func (st *state) classifyNumber(s string, a, b int, g *numGroups, k int) (entity
 	}
 	ds := string(d) // small; escapes only into validators that do not retain it
 	// Payment card: 12-19 digits, groups of 4 (or Amex/Diners 4-6-5 / 4-6-4), IIN + Luhn, not under an id key.
-	if st.e.enabled[entCard] && digits >= 12 && sep != '.' && cardGroupsOK(g, k) && cardValid(ds) && !st.idContext(s, a) {
+	if !glued && st.e.enabled[entCard] && digits >= 12 && sep != '.' && cardGroupsOK(g, k) && cardValid(ds) && !st.idContext(s, a) {
 		return entCard, b
 	}
 	// SSN: 3-2-4 with dashes (or spaces/dots next to a keyword); bare 9 digits only next to a keyword.
-	if st.e.enabled[entSSN] && digits == 9 {
+	if !glued && st.e.enabled[entSSN] && digits == 9 {
 		shaped := k == 3 && g.end[0]-g.start[0] == 3 && g.end[1]-g.start[1] == 2
 		if (shaped && sep == '-') || ((shaped || k == 1) && st.ssnContext(s, a)) {
 			if ssnValid(ds) {
@@ -362,9 +363,7 @@ func (st *state) classifyNumber(s string, a, b int, g *numGroups, k int) (entity
 	}
 	// Phone in a national format: only with a context word or under a phone-like key.
 	if st.e.enabled[entPhone] && digits >= 7 && digits <= 15 && k <= 6 && st.phoneContext(s, a) {
-		if bb := phoneExtension(s, b); bb > b || !gluedAfter(s, b) {
-			return entPhone, bb
-		}
+		return entPhone, phoneExtension(s, b)
 	}
 	return noEntity, 0
 }

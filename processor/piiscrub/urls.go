@@ -122,8 +122,12 @@ func (st *state) scrubQuery(dst []byte, q string, depth int) ([]byte, bool) {
 			dst = append(dst, k...)
 			dst = append(dst, '=')
 			if v != "" && st.e.enabled[entURLSecret] && st.e.isSecretParam(k) {
-				dst = st.emit(dst, entURLSecret, v)
-				changed = true
+				if isOwnReplacement(v) {
+					dst = append(dst, v...)
+				} else {
+					dst = st.emit(dst, entURLSecret, v)
+					changed = true
+				}
 			} else {
 				st.setKey(k)
 				var c bool
@@ -272,6 +276,23 @@ func (e *engine) isSecretParam(k string) bool {
 			if c := lk[len(lk)-len(name)-1]; c == '_' || c == '-' || c == '.' {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// isOwnReplacement reports whether a whole value is something this processor writes (REDACTED, a placeholder,
+// a mask of stars, a pseudonym), so that a second pass leaves a secret parameter alone.
+func isOwnReplacement(v string) bool {
+	if v == "REDACTED" || strings.Trim(v, "*") == "" {
+		return true
+	}
+	if len(v) > 2 && v[0] == '{' && v[len(v)-1] == '}' {
+		return true
+	}
+	if strings.HasPrefix(v, "pii:") {
+		if end, ok := pseudonymAt(v, 3); ok && end == len(v) {
+			return true
 		}
 	}
 	return false

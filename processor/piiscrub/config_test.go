@@ -1,0 +1,129 @@
+package piiscrub
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/otelcol-warden/otelcol-warden/processor/piiscrub/internal/metadata"
+)
+
+func loadConfig(t *testing.T, name string) (*Config, error) {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	sub, err := cm.Sub(component.MustNewIDWithName(metadata.Type.String(), name).String())
+	if name == "" {
+		sub, err = cm.Sub(metadata.Type.String())
+	}
+	require.NoError(t, err)
+	cfg := createDefaultConfig().(*Config)
+	if err := sub.Unmarshal(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, cfg.Validate()
+}
+
+func TestUnmarshalDefaultConfig(t *testing.T) {
+	cfg, err := loadConfig(t, "")
+	require.ErrorContains(t, err, "no pseudonymisation key configured")
+	assert.Equal(t, createDefaultConfig(), cfg)
+}
+
+func TestUnmarshalConfig(t *testing.T) {
+	cfg, err := loadConfig(t, "all")
+	require.NoError(t, err)
+	assert.Equal(t, KeyConfig{File: "/etc/otelcol/pii-key", ID: "k2026", Rotation: RotationDaily, ReloadInterval: 30 * time.Second}, cfg.Key)
+	assert.Equal(t, ActionMask, cfg.Detectors.Email.Action)
+	assert.True(t, cfg.Detectors.Email.Enabled, "enabled stays true when only the action is set")
+	assert.False(t, cfg.Detectors.SSN.Enabled)
+	assert.Equal(t, 16, cfg.Detectors.IP.MaskPrefixV4)
+	assert.True(t, cfg.Detectors.IP.SkipPrivate)
+	assert.Equal(t, []string{"phone", "tel"}, cfg.Detectors.Phone.ContextWords)
+	assert.Equal(t, []string{"token", "sig"}, cfg.Detectors.URLSecret.QueryKeys)
+	assert.Equal(t, []KeyRule{{Keys: []string{"customer.email", "*.email"}, Action: ActionHash, Entity: "email"}, {Keys: []string{"debug.*"}, Action: ActionDelete}}, cfg.KeyRules)
+	assert.False(t, cfg.DefaultKeyRules)
+	assert.Equal(t, []PatternConfig{{Name: "customer_no", Regex: "CUST-[0-9]{8}", Action: ActionHash, Keys: []string{"order.*"}}}, cfg.Patterns)
+	assert.Equal(t, []string{"url.full", "http.url"}, cfg.URLKeys)
+	assert.Equal(t, "detector", cfg.SpanName)
+	assert.Equal(t, ActionRedact, cfg.Metrics.Action)
+	assert.Equal(t, "pii.found", cfg.Marker.Attribute)
+	assert.False(t, cfg.FailClosed)
+	assert.Equal(t, LimitsConfig{MaxValueBytes: 1 << 20, MaxDepth: 16}, cfg.Limits)
+
+	cfg, err = loadConfig(t, "mask_only")
+	require.NoError(t, err)
+	assert.True(t, cfg.MaskOnly)
+}
+
+func TestUnknownDetectorIsRejected(t *testing.T) {
+	cm := confmapFromYAML(t, "detectors:\n  passport: {action: hash}\n")
+	cfg := createDefaultConfig().(*Config)
+	err := cm.Unmarshal(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "passport")
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		mutate  func(*Config)
+		wantErr string
+	}{
+		{"no key", func(c *Config) { c.Key.File = "" }, "set one of key.file, key.env or key.keyset_file"},
+		{"two key sources", func(c *Config) { c.Key.Env = "X" }, "only one of key.file, key.env and key.keyset_file"},
+		{"mask only with key", func(c *Config) { c.MaskOnly = true }, "mask_only is true"},
+		{"bad key id", func(c *Config) { c.Key.ID = "has space" }, "key.id"},
+		{"bad rotation", func(c *Config) { c.Key.Rotation = "hourly" }, `key.rotation: unknown rotation "hourly"`},
+		{"keyset not daily", func(c *Config) { c.Key.File = ""; c.Key.KeysetFile = "/k.json"; c.Key.Rotation = RotationNone }, "rotation must be daily"},
+		{"unknown detector action", func(c *Config) { c.Detectors.Email.Action = "encrypt" }, `detectors.email.action: unknown action "encrypt"`},
+		{"delete is not a detector action", func(c *Config) { c.Detectors.Card.Action = ActionDelete }, "detectors.card.action"},
+		{"ip prefix", func(c *Config) { c.Detectors.IP.MaskPrefixV4 = 33 }, "detectors.ip.mask_prefix_v4"},
+		{"rule without keys", func(c *Config) { c.KeyRules = []KeyRule{{Action: ActionDelete}} }, "key_rules[0].keys"},
+		{"rule without action", func(c *Config) { c.KeyRules = []KeyRule{{Keys: []string{"a"}}} }, "key_rules[0].action: an action is required"},
+		{"rule bad action", func(c *Config) { c.KeyRules = []KeyRule{{Keys: []string{"a"}, Action: "drop"}} }, `key_rules[0].action: unknown action "drop"`},
+		{"pattern empty match", func(c *Config) { c.Patterns = []PatternConfig{{Name: "x", Regex: "a*"}} }, "patterns[0].regex (x): pattern can match the empty string"},
+		{"pattern empty match via alternation", func(c *Config) { c.Patterns = []PatternConfig{{Name: "x", Regex: "abc|(?:)"}} }, "can match the empty string"},
+		{"pattern only anchors", func(c *Config) { c.Patterns = []PatternConfig{{Name: "x", Regex: `^\b$`}} }, "can match the empty string"},
+		{"pattern invalid", func(c *Config) { c.Patterns = []PatternConfig{{Name: "x", Regex: "(?<=a)b"}} }, "patterns[0].regex (x): invalid RE2 pattern"},
+		{"pattern too large", func(c *Config) { c.Patterns = []PatternConfig{{Name: "x", Regex: "[a-z]{1000}[0-9]{1000}"}} }, "pattern too large"},
+		{"pattern bad name", func(c *Config) { c.Patterns = []PatternConfig{{Name: "Bad Name", Regex: "abc"}} }, "patterns[0].name"},
+		{"pattern duplicate", func(c *Config) {
+			c.Patterns = []PatternConfig{{Name: "x", Regex: "abc"}, {Name: "x", Regex: "def"}}
+		}, `patterns[1].name: "x" is used twice`},
+		{"span name", func(c *Config) { c.SpanName = "hash" }, "span_name"},
+		{"metrics action", func(c *Config) { c.Metrics.Action = ActionKeep }, "metrics.action"},
+		{"ok", func(*Config) {}, ""},
+		{"ok pattern", func(c *Config) { c.Patterns = []PatternConfig{{Name: "cust", Regex: `CUST-\d{8}`, Action: ActionHash}} }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			cfg.Key.File = "/some/key"
+			tt.mutate(cfg)
+			err := cfg.Validate()
+			if tt.wantErr == "" {
+				assert.NoError(t, err)
+			} else {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestPatternPrefilter(t *testing.T) {
+	p, err := compilePattern(`CUST-\d{8}`)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"CUST-"}, p.literals)
+	assert.False(t, p.mayMatch("no customer here"))
+	assert.True(t, p.mayMatch("id CUST-12345678"))
+	p, err = compilePattern(`(?i)cust-\d{8}`)
+	require.NoError(t, err)
+	assert.Empty(t, p.literals, "case-folded literals give no prefilter")
+}
