@@ -197,11 +197,11 @@ func TestKeysetErasure(t *testing.T) {
 func TestKeysetErrors(t *testing.T) {
 	dir := t.TempDir()
 	for name, content := range map[string]string{
-		"invalid JSON":   `{"keys": [`,
-		"keys[0].day":    `{"keys": [{"day": "01.03.2026", "key": "` + testKeyHex + `"}]}`,
-		"too short":      `{"keys": [{"day": "2026-03-01", "key": "abcd"}]}`,
-		"appears twice":  `{"keys": [{"day": "2026-03-01", "key": "` + testKeyHex + `"}, {"day": "2026-03-01", "key": "` + testKeyHex + `"}]}`,
-		"not a keyset":   `{"days": []}`,
+		"invalid JSON":    `{"keys": [`,
+		"keys[0].day":     `{"keys": [{"day": "01.03.2026", "key": "` + testKeyHex + `"}]}`,
+		"too short":       `{"keys": [{"day": "2026-03-01", "key": "abcd"}]}`,
+		"appears twice":   `{"keys": [{"day": "2026-03-01", "key": "` + testKeyHex + `"}, {"day": "2026-03-01", "key": "` + testKeyHex + `"}]}`,
+		"not a keyset":    `{"days": []}`,
 		"keys[0].id must": `{"keys": [{"day": "2026-03-01", "id": "bad id!", "key": "` + testKeyHex + `"}]}`,
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".json")

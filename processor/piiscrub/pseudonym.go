@@ -70,12 +70,12 @@ func (st *state) token(dst []byte, dk *dayKey, typ string, norm []byte) []byte {
 // keySet is one loaded generation of key material; reloading swaps the whole set.
 type keySet struct {
 	rotation Rotation
-	static   *dayKey               // rotation none
-	master   configopaque.String   // rotation daily: HKDF master; never logged
-	baseID   string                // key id prefix for daily keys
-	keyset   map[int64]*dayKey     // keyset file: one key per day
-	mu       sync.Mutex            // guards derived
-	derived  map[int64]*dayKey     // bounded cache of HKDF day keys
+	static   *dayKey             // rotation none
+	master   configopaque.String // rotation daily: HKDF master; never logged
+	baseID   string              // key id prefix for daily keys
+	keyset   map[int64]*dayKey   // keyset file: one key per day
+	mu       sync.Mutex          // guards derived
+	derived  map[int64]*dayKey   // bounded cache of HKDF day keys
 }
 
 const maxDerivedKeys = 64
