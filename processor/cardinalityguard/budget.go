@@ -43,6 +43,8 @@ type labelState struct {
 	key     string
 	keyHash uint64
 	denied  bool // deny list
+	// normalize is the chain of value normalisers configured for this label (nil: none).
+	normalize []valueNormalizer
 	exclude bool // never limited nor auto-dropped
 	// flagged by detection; in auto mode a flagged label is dropped.
 	flagged   bool
@@ -90,7 +92,7 @@ func (b *budget) label(key string, detectBuckets int) *labelState {
 	}
 	_, denied := b.policy.deny[key]
 	_, exclude := b.policy.exclude[key]
-	ls := &labelState{key: key, keyHash: keyHash(key), denied: denied, exclude: exclude}
+	ls := &labelState{key: key, keyHash: keyHash(key), denied: denied, exclude: exclude, normalize: b.policy.normalize[key]}
 	if b.policy.maxValues > 0 && !exclude {
 		ls.values = map[uint64]uint32{}
 	}

@@ -360,7 +360,7 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 			reason = firstReason(reason, reasonLabelDropped)
 			continue
 		}
-		if norms := p.normalize[kv.key]; norms != nil && (kv.replaced || kv.val.Type() == pcommon.ValueTypeStr) {
+		if norms := ls.normalize; norms != nil && (kv.replaced || kv.val.Type() == pcommon.ValueTypeStr) {
 			s := kv.repl
 			if !kv.replaced {
 				s = kv.val.Str()
