@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path"
@@ -159,8 +161,24 @@ func wardenBinary(t *testing.T) string {
 	return bin
 }
 
+// secretStandIn writes what a mounted Secret would hold: 32 random bytes, hex-encoded. `validate`
+// builds the pipelines, and pii_scrub refuses to start without a readable key.
+func secretStandIn(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(b)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // TestEmbeddedCollectorConfigsValidate runs the built binary's `validate` on each config a
-// workload mounts, in the environment that workload's pod provides.
+// workload mounts, in the environment that workload's pod provides; the Secret files its *_FILE
+// variables name are replaced by stand-ins in a temporary folder.
 func TestEmbeddedCollectorConfigsValidate(t *testing.T) {
 	bin := wardenBinary(t)
 	b := loadBundle(t)
@@ -170,8 +188,11 @@ func TestEmbeddedCollectorConfigsValidate(t *testing.T) {
 			cmd := exec.Command(bin, "validate", "--config="+file)
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 			for k, v := range podEnvironment(collectorContainer(t, w)) {
-				if k == "GOMEMLIMIT" {
+				switch {
+				case k == "GOMEMLIMIT":
 					continue // a limit sized for the pod, not for the test machine
+				case strings.HasSuffix(k, "_FILE"):
+					v = secretStandIn(t)
 				}
 				cmd.Env = append(cmd.Env, k+"="+v)
 			}
@@ -182,15 +203,17 @@ func TestEmbeddedCollectorConfigsValidate(t *testing.T) {
 	}
 }
 
-// TestConfigsValidateStandalone validates configs/agent.yaml and configs/gateway.yaml with no
-// environment at all: the ${env:...} defaults must make them valid on their own.
+// TestConfigsValidateStandalone validates configs/agent.yaml and configs/gateway.yaml outside
+// Kubernetes: the ${env:...} defaults must make them valid on their own, given only the Secret files
+// (pii_scrub does not start without its key).
 func TestConfigsValidateStandalone(t *testing.T) {
 	bin := wardenBinary(t)
 	for _, name := range []string{"agent.yaml", "gateway.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			file := filepath.Join(repoRoot(t), "configs", name)
 			cmd := exec.Command(bin, "validate", "--config="+file)
-			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
+				"WARDEN_PII_KEY_FILE=" + secretStandIn(t), "WARDEN_GATEWAY_TOKEN_FILE=" + secretStandIn(t)}
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("validate --config=%s: %v\n%s", file, err, out)
 			}
