@@ -258,12 +258,13 @@ service:
 			for _, args := range [][]string{{"validate", "--config", path}, {"--config", path}} {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				out, err := exec.CommandContext(ctx, WardenBin(t), args...).CombinedOutput()
+				timedOut := ctx.Err() != nil
 				cancel()
+				if timedOut {
+					t.Fatalf("%v did not stop on a bad config within 30 s:\n%s", args, out)
+				}
 				if err == nil {
 					t.Fatalf("%v exited 0 on a bad config:\n%s", args, out)
-				}
-				if ctx.Err() != nil {
-					t.Fatalf("%v did not stop on a bad config within 30 s:\n%s", args, out)
 				}
 				if !strings.Contains(string(out), tc.wantInMessage) {
 					t.Errorf("%v: message does not name %q:\n%s", args, tc.wantInMessage, out)
