@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processorhelper"
 	"go.opentelemetry.io/collector/processor/processortest"
 	"go.yaml.in/yaml/v3"
 	"time"
@@ -95,3 +96,5 @@ func pcommonTS(t time.Time) pcommon.Timestamp { return pcommon.NewTimestampFromT
 func metadatatestSettings(tel *componenttest.Telemetry) processor.Settings {
 	return metadatatest.NewSettings(tel)
 }
+
+func errSkip() error { return processorhelper.ErrSkipProcessingData }

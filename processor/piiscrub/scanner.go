@@ -63,7 +63,8 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 	}
 	st.bytesScanned += int64(n)
 	changed, sawHigh := false, false
-	last := 0
+	last := 0  // s[:last] has been copied or replaced
+	floor := 0 // candidates may not start before floor (last, or the end of one of our own tokens)
 	i := 0
 	for i < n {
 		t := triggers[s[i]]
@@ -75,12 +76,12 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 		case trDigit:
 			if !numBoundaryBefore(s, i) {
 				// Digits inside a word. Two letters at a boundary and then two digits may start an IBAN.
-				if i >= 2 && i-2 >= last && isAlpha(s[i-1]) && isAlpha(s[i-2]) && (i == 2 || !isWord(s[i-3])) &&
+				if i >= 2 && i-2 >= floor && isAlpha(s[i-1]) && isAlpha(s[i-2]) && (i == 2 || !isWord(s[i-3])) &&
 					i+1 < n && isDigit(s[i+1]) && st.e.enabled[entIBAN] {
 					if b, ok := st.iban(s, i-2); ok {
 						dst = append(dst, s[last:i-2]...)
 						dst = st.emit(dst, entIBAN, s[i-2:b])
-						last, i, changed = b, b, true
+						last, floor, i, changed = b, b, b, true
 						continue
 					}
 				}
@@ -88,31 +89,31 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 				continue
 			}
 			ent, a, b, next := st.numeric(s, i)
-			if ent != noEntity && a >= last {
+			if ent != noEntity && a >= floor {
 				dst = append(dst, s[last:a]...)
 				dst = st.emit(dst, ent, s[a:b])
-				last, changed = b, true
+				last, floor, changed = b, b, true
 			}
 			i = next
 		case trAt:
 			if st.e.enabled[entEmail] {
-				if a, b, ok := emailAt(s, i, last); ok {
+				if a, b, ok := emailAt(s, i, floor); ok {
 					dst = append(dst, s[last:a]...)
 					dst = st.emit(dst, entEmail, s[a:b])
-					last, i, changed = b, b, true
+					last, floor, i, changed = b, b, b, true
 					continue
 				}
 			}
 			i++
 		case trColon:
 			if i+2 < n && s[i+1] == '/' && s[i+2] == '/' && urlDepth < maxURLDepth {
-				if a, b, ok := urlBounds(s, i, last); ok {
+				if a, b, ok := urlBounds(s, i, floor); ok {
 					mark := len(dst)
 					dst = append(dst, s[last:a]...)
 					var uch bool
 					dst, uch = st.scrubURL(dst, s[a:b], urlFull, urlDepth+1)
 					if uch {
-						last, changed = b, true
+						last, floor, changed = b, b, true
 					} else {
 						dst = dst[:mark]
 					}
@@ -121,20 +122,20 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 				}
 			}
 			if end, ok := pseudonymAt(s, i); ok {
-				i = end
+				i, floor = end, end
 				continue
 			}
 			if st.e.enabled[entIP] {
-				if a, b, ok := st.ipv6At(s, i, last); ok {
+				if a, b, ok := st.ipv6At(s, i, floor); ok {
 					dst = append(dst, s[last:a]...)
 					dst = st.emit(dst, entIP, s[a:b])
-					last, i, changed = b, b, true
+					last, floor, i, changed = b, b, b, true
 					continue
 				}
 			}
 			i++
 		case trSlash:
-			if urlDepth < maxURLDepth && (i == 0 || pathStartAfter(s[i-1])) && i+1 < n && s[i+1] != '/' && i >= last {
+			if urlDepth < maxURLDepth && (i == 0 || pathStartAfter(s[i-1])) && i+1 < n && s[i+1] != '/' && i >= floor {
 				b, special := pathToken(s, i)
 				if special {
 					mark := len(dst)
@@ -142,7 +143,7 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 					var uch bool
 					dst, uch = st.scrubURL(dst, s[i:b], urlPath, urlDepth+1)
 					if uch {
-						last, changed = b, true
+						last, floor, changed = b, b, true
 					} else {
 						dst = dst[:mark]
 					}
@@ -152,43 +153,43 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 			}
 			i++
 		case trPlus:
-			if st.e.enabled[entPhone] && i >= last && (i == 0 || !isWord(s[i-1])) && i+1 < n && isDigit(s[i+1]) {
+			if st.e.enabled[entPhone] && i >= floor && (i == 0 || !isWord(s[i-1])) && i+1 < n && isDigit(s[i+1]) {
 				if b, ok := intlPhone(s, i); ok {
 					dst = append(dst, s[last:i]...)
 					dst = st.emit(dst, entPhone, s[i:b])
-					last, i, changed = b, b, true
+					last, floor, i, changed = b, b, b, true
 					continue
 				}
 			}
 			i++
 		case trParen:
-			if st.e.enabled[entPhone] && i >= last && i+5 < n && isDigit(s[i+1]) {
+			if st.e.enabled[entPhone] && i >= floor && i+5 < n && isDigit(s[i+1]) {
 				if b, ok := st.parenPhone(s, i); ok {
 					dst = append(dst, s[last:i]...)
 					dst = st.emit(dst, entPhone, s[i:b])
-					last, i, changed = b, b, true
+					last, floor, i, changed = b, b, b, true
 					continue
 				}
 			}
 			i++
 		case trE:
-			if i+2 < n && s[i+1] == 'y' && s[i+2] == 'J' && (i == 0 || (classes[s[i-1]]&clB64URL == 0 && s[i-1] != '.')) && i >= last {
+			if i+2 < n && s[i+1] == 'y' && s[i+2] == 'J' && (i == 0 || (classes[s[i-1]]&clB64URL == 0 && s[i-1] != '.')) && i >= floor {
 				b, ok, next := st.jwtAt(s, i)
 				if ok && st.e.enabled[entJWT] {
 					dst = append(dst, s[last:i]...)
 					dst = st.emit(dst, entJWT, s[i:b])
-					last, changed = b, true
+					last, floor, changed = b, b, true
 				}
 				i = next
 				continue
 			}
 			i++
 		case trB:
-			if st.e.enabled[entAuth] && (i == 0 || !isWord(s[i-1])) && i >= last {
+			if st.e.enabled[entAuth] && (i == 0 || !isWord(s[i-1])) && i >= floor {
 				if a, b, ok := st.authAt(s, i); ok {
 					dst = append(dst, s[last:a]...)
 					dst = st.emit(dst, entAuth, s[a:b])
-					last, i, changed = b, b, true
+					last, floor, i, changed = b, b, b, true
 					continue
 				}
 			}
@@ -532,6 +533,9 @@ func emailAt(s string, at, last int) (int, int, bool) {
 		if at-a > 64 {
 			return 0, 0, false
 		}
+	}
+	if a == last && a > 0 && classes[s[a-1]]&clLocal != 0 {
+		return 0, 0, false // glued to a replacement or one of our tokens
 	}
 	for a < at && (s[a] == '.' || s[a] == '\'' || s[a] == '-' || s[a] == '+') {
 		a++
@@ -946,7 +950,7 @@ func hasWordBefore(s string, a int, words [][]byte) bool {
 			} else if lo > 0 {
 				prev = s[lo-1]
 			}
-			if !isAlpha(prev) {
+			if classes[prev]&(clAlpha|clDigit) == 0 {
 				return true
 			}
 			off = pos + 1

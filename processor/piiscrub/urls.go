@@ -210,19 +210,22 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
-// percentDecode decodes %XX (and '+' as space in queries); a malformed escape reports false.
+// percentDecode decodes %XX (and '+' as space in queries); a malformed escape is kept as a literal '%'.
 func percentDecode(dst []byte, s string, plusSpace bool) ([]byte, bool) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '%':
+			// A malformed escape stays a literal '%', as browsers read it.
 			if i+2 >= len(s) {
-				return dst, false
+				dst = append(dst, c)
+				continue
 			}
 			h, ok1 := unhex(s[i+1])
 			l, ok2 := unhex(s[i+2])
 			if !ok1 || !ok2 {
-				return dst, false
+				dst = append(dst, c)
+				continue
 			}
 			dst = append(dst, h<<4|l)
 			i += 2
