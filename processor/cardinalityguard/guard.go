@@ -377,9 +377,10 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 		}
 		known := false
 		if ls.values != nil {
-			if _, known = ls.values[vh]; known || len(ls.values) < p.maxValues {
+			var seen uint32
+			if seen, known = ls.values[vh]; (known && seen != g.clock) || (!known && len(ls.values) < p.maxValues) {
 				ls.values[vh] = g.clock
-			} else {
+			} else if !known {
 				kv.repl, kv.replaced, changed = Sentinel, true, true
 				ls.sentinels++
 				reason = firstReason(reason, reasonLabelLimit)

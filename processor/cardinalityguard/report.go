@@ -90,6 +90,9 @@ func (g *guard) buildReport() *Report {
 			Folded: b.folded, Overflowed: b.overflowed,
 		})
 		for _, ls := range b.labels {
+			if ls.denied {
+				continue
+			}
 			r.Data.HeadStats.NumLabelPairs += len(ls.values)
 			valuesByLabel[ls.key] += uint64(len(ls.values))
 			if ls.evaluated {
@@ -111,11 +114,11 @@ func (g *guard) buildReport() *Report {
 		}
 	}
 	slices.SortFunc(labelsFound, func(a, b LabelFinding) int { return cmp.Compare(b.DistinctValues, a.DistinctValues) })
-	r.Data.Demand = labelsFound[:min(topN, len(labelsFound))]
+	r.Data.Demand = append([]LabelFinding{}, labelsFound[:min(topN, len(labelsFound))]...)
 	slices.SortFunc(metrics, func(a, b MetricFinding) int {
 		return cmp.Or(cmp.Compare(b.Folded, a.Folded), cmp.Compare(b.Series, a.Series))
 	})
-	r.Data.Folded = metrics[:min(topN, len(metrics))]
+	r.Data.Folded = append([]MetricFinding{}, metrics[:min(topN, len(metrics))]...)
 	return r
 }
 
