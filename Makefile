@@ -42,7 +42,7 @@ dist-test:
 
 validate-configs: build
 	@set -e; for f in configs/*.yaml; do \
-	  PII_SCRUB_KEY_FILE=$(CURDIR)/data/pii-scrub.key $(BIN) validate --config $$f >/dev/null && echo "valid: $$f"; \
+	  WARDEN_PII_KEY_FILE=$(CURDIR)/data/pii-scrub.key $(BIN) validate --config $$f >/dev/null && echo "valid: $$f"; \
 	done
 
 e2e-test: build

@@ -32,6 +32,7 @@ func localConfigEnv(t *testing.T) (env []string, grpcEndpoint, httpEndpoint, pro
 		"WARDEN_PROMETHEUS_ENDPOINT=" + promEndpoint,
 		"WARDEN_HEALTH_ENDPOINT=" + healthEndpoint,
 	}
+	env = append(env, configTestEnv(t)...)
 	return env, grpcEndpoint, httpEndpoint, promEndpoint, healthEndpoint
 }
 
@@ -302,6 +303,6 @@ func configTestEnv(t *testing.T) []string {
 	if err := os.WriteFile(key, []byte("ZTJlLXRlc3Qta2V5LW5vdC1hLXNlY3JldC0xMjM0NTY3OA==\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return []string{"PII_SCRUB_KEY_FILE=" + key, "WARDEN_DATA_DIR=" + dir}
+	return []string{"WARDEN_PII_KEY_FILE=" + key}
 }
 

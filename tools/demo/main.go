@@ -64,7 +64,7 @@ func run(collectorBin, config, dataDir, keyFile string, requests int, seed uint6
 		"WARDEN_HEALTH_ENDPOINT="+healthEndpoint,
 		"WARDEN_TELEMETRY_PORT="+telemetryPort,
 		"WARDEN_DATA_DIR="+dataDir,
-		"PII_SCRUB_KEY_FILE="+absKey,
+		"WARDEN_PII_KEY_FILE="+absKey,
 	)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
