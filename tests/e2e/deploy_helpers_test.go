@@ -267,6 +267,9 @@ func (d *loopbackDeployment) agentConfig(grpc, http string, gateways []string) s
 	set(t, cfg, d.keyFile, "processors", "pii_scrub", "key", "file")
 	set(t, cfg, d.lokiEndpoint, "exporters", "tenant_router/loki", "endpoint")
 	removeProcessor(t, cfg, "k8s_attributes")
+	if len(gateways) == 0 {
+		gateways = []string{FreeEndpoint(t)} // nothing listens: exports to gateways wait in the queue
+	}
 	hostnames := make([]any, len(gateways))
 	for i, g := range gateways {
 		hostnames[i] = g
