@@ -55,7 +55,7 @@ func Normalize(path string) string {
 		return path[:end]
 	}
 	var b strings.Builder
-	b.Grow(end)
+	b.Grow(end + 16) // room for a few "{id}" longer than the ids they replace
 	b.WriteString(path[:first])
 	for s := first; s < end; {
 		e := segmentEnd(path, s, end)

@@ -43,8 +43,10 @@ type labelState struct {
 	key     string
 	keyHash uint64
 	denied  bool // deny list
-	// normalize is the chain of value normalisers configured for this label (nil: none).
+	// normalize is the chain of value normalisers configured for this label (nil: none);
+	// normCache memoises its results by raw value hash (the same raw paths repeat on every export).
 	normalize []valueNormalizer
+	normCache map[uint64]normalizedValue
 	exclude bool // never limited nor auto-dropped
 	// flagged by detection; in auto mode a flagged label is dropped.
 	flagged   bool
@@ -112,4 +114,35 @@ func (b *budget) label(key string, detectBuckets int) *labelState {
 func newSketch() *hyperloglog.Sketch {
 	sk, _ := hyperloglog.NewSketch(12, true)
 	return sk
+}
+
+// maxNormCache bounds the memo of normalised values per label; it is cleared when full.
+const maxNormCache = 1024
+
+type normalizedValue struct {
+	value   string
+	changed bool
+}
+
+// normalized returns raw rewritten by the label's normalisers, memoised by the raw value's hash.
+func (ls *labelState) normalized(raw string, h uint64) string {
+	if n, ok := ls.normCache[h]; ok {
+		if n.changed {
+			return n.value
+		}
+		return raw
+	}
+	n := raw
+	for _, f := range ls.normalize {
+		n = f(n)
+	}
+	if ls.normCache == nil || len(ls.normCache) >= maxNormCache {
+		ls.normCache = make(map[uint64]normalizedValue, 64)
+	}
+	if n == raw {
+		ls.normCache[h] = normalizedValue{}
+	} else {
+		ls.normCache[h] = normalizedValue{value: n, changed: true}
+	}
+	return n
 }

@@ -343,9 +343,11 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 			vh = valueHash(kv.val)
 		}
 		ls := b.label(kv.key, g.detectBuckets)
-		kh := keyHash(kv.key)
+		var kh uint64
 		if ls != nil {
 			kh = ls.keyHash
+		} else {
+			kh = keyHash(kv.key)
 		}
 		if !relabeled {
 			inHash += pairHash(kh, vh)
@@ -365,10 +367,7 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 			if !kv.replaced {
 				s = kv.val.Str()
 			}
-			n := s
-			for _, f := range norms {
-				n = f(n)
-			}
+			n := ls.normalized(s, vh)
 			if n != s {
 				kv.repl, kv.replaced, changed = n, true, true
 				vh = xxhash.Sum64String(n)
