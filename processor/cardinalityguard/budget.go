@@ -47,7 +47,7 @@ type labelState struct {
 	// normCache memoises its results by raw value hash (the same raw paths repeat on every export).
 	normalize []valueNormalizer
 	normCache map[uint64]normalizedValue
-	exclude bool // never limited nor auto-dropped
+	exclude   bool // never limited nor auto-dropped
 	// flagged by detection; in auto mode a flagged label is dropped.
 	flagged   bool
 	flaggedAt uint32
