@@ -24,15 +24,16 @@ func main() {
 	dataDir := flag.String("data", "data/demo", "folder for the collector's output files; emptied first")
 	keyFile := flag.String("pii-key", "data/pii-scrub.key", "pii_scrub key file")
 	requests := flag.Int("requests", 3000, "requests the demo shop serves")
+	duration := flag.Duration("duration", 25*time.Second, "how long the shop takes to serve them")
 	seed := flag.Uint64("seed", 42, "seed of the traffic generator")
 	flag.Parse()
-	if err := run(*collector, *config, *dataDir, *keyFile, *requests, *seed); err != nil {
+	if err := run(*collector, *config, *dataDir, *keyFile, *requests, *duration, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(collectorBin, config, dataDir, keyFile string, requests int, seed uint64) error {
+func run(collectorBin, config, dataDir, keyFile string, requests int, duration time.Duration, seed uint64) error {
 	if err := os.RemoveAll(dataDir); err != nil {
 		return err
 	}
@@ -94,14 +95,16 @@ func run(collectorBin, config, dataDir, keyFile string, requests int, seed uint6
 		_ = stop()
 		return err
 	}
-	fmt.Printf("demo: the shop serves %d requests...\n", requests)
-	// Requests are spread over the last minutes so the collector sees a realistic history; timestamps are
-	// explicit, so this takes seconds, not minutes.
-	begin := time.Now().Add(-3 * time.Minute)
-	step := 3 * time.Minute / time.Duration(requests)
-	for i := range requests {
-		shop.request(ctx, begin.Add(time.Duration(i)*step))
+	fmt.Printf("demo: the shop serves %d requests over %s...\n", requests, duration)
+	// Paced rather than sent at once, so tail_policy sees its per-route latency baselines learned in the
+	// first seconds (local.yaml uses 10 s baseline sub-windows) and judges the later slow outliers by them.
+	// Span durations are explicit timestamps, so a slow request costs no wall-clock time.
+	pace := time.NewTicker(duration / time.Duration(requests))
+	for range requests {
+		<-pace.C
+		shop.request(ctx, time.Now())
 	}
+	pace.Stop()
 	if err := providers.shutdown(ctx); err != nil {
 		_ = stop()
 		return fmt.Errorf("flushing the SDK: %w", err)
@@ -110,7 +113,7 @@ func run(collectorBin, config, dataDir, keyFile string, requests int, seed uint6
 	out := outputFiles{dir: dataDir}
 	fmt.Println("demo: waiting for the pipeline to settle (tail sampling decides a trace 2 s after its root span)...")
 	out.waitStable(5*time.Second, 90*time.Second)
-	selfMetrics, scrapeErr := scrape("http://" + telemetryEndpoint + "/metrics")
+	selfMetrics, scrapeErr := scrape("http://"+telemetryEndpoint+"/metrics", filepath.Join(dataDir, "self-metrics.txt"))
 	if err := stop(); err != nil {
 		fmt.Fprintf(os.Stderr, "demo: collector shutdown: %v (log: %s)\n", err, logPath)
 	}

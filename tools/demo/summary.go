@@ -108,15 +108,23 @@ func (o outputFiles) waitStable(quiet, timeout time.Duration) {
 	}
 }
 
-func scrape(url string) (map[string]*dto.MetricFamily, error) {
+// scrape reads the collector's own metrics and keeps a copy of the exposition in savePath.
+func scrape(url, savePath string) (map[string]*dto.MetricFamily, error) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Get(url)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(savePath, body, 0o644); err != nil {
+		return nil, err
+	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
-	return parser.TextToMetricFamilies(resp.Body)
+	return parser.TextToMetricFamilies(bytes.NewReader(body))
 }
 
 // sumBy sums a self-metric's samples grouped by one label ("" sums everything into one group).
@@ -226,8 +234,8 @@ func printSummary(w io.Writer, sent *traffic, out outputFiles, self map[string]*
 	fmt.Fprintln(w, "\ntraces kept, by the rule that kept them (read from the output's sampling.rule attribute):")
 	printCounts(w, keptByRule)
 
-	detections := sumBy(self, "otelcol_processor_pii_scrub_detections_total", "entity")
-	fmt.Fprintf(w, "\npersonal data found by pii_scrub (its own metrics), %v in all; planted by the shop: %v\n", total(detections), sent.piiPlanted)
+	detections := sumBy(self, "otelcol_processor_pii_scrub_detections", "entity")
+	fmt.Fprintf(w, "\npersonal data found by pii_scrub (its own metrics; metrics re-send their attributes every export), %v in all\n  planted by the shop in spans and logs: %v\n", total(detections), sent.piiPlanted)
 	printFloatCounts(w, detections)
 	leaks, err := leakedEmails(out)
 	if err != nil {
@@ -235,7 +243,7 @@ func printSummary(w io.Writer, sent *traffic, out outputFiles, self map[string]*
 	}
 	fmt.Fprintf(w, "  e-mail addresses of the shop's users still in the output files: %d\n", leaks)
 
-	folded := sumBy(self, "otelcol_processor_cardinality_guard_datapoints_folded_total", "reason")
+	folded := sumBy(self, "otelcol_processor_cardinality_guard_datapoints_folded", "reason")
 	active := sumBy(self, "otelcol_processor_cardinality_guard_series_active", "")
 	fmt.Fprintf(w, "\ncardinality_guard: %v series admitted, %v points folded\n", total(active), total(folded))
 	printFloatCounts(w, folded)
