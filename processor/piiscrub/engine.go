@@ -13,14 +13,12 @@ type engine struct {
 
 	ipMaskV4, ipMaskV6 int
 	ipSkipPrivate      bool
-	phoneWords         [][]byte
+	phoneWords         *wordSet
 
-	secretParams    map[string]struct{}
-	secretParamList []string
+	secretParams map[string]struct{}
 
 	rules    []compiledRule
 	ruleSet  *globSet
-	urlKeys  map[string]urlKind
 	patterns []compiledPattern
 
 	spanNameRedact bool
@@ -36,7 +34,11 @@ type engine struct {
 type compiledRule struct {
 	action Action
 	ent    entity
+	url    urlKind // for actionURL
 }
+
+// actionURL is the internal rule for url_keys: scan the value as a URL. It has the lowest priority.
+const actionURL Action = "url"
 
 type compiledPattern struct {
 	cp     *customPattern
@@ -67,16 +69,15 @@ func newEngine(cfg *Config, keys *keyring) (*engine, error) {
 	e.entityNames = append(e.entityNames, builtinNames[:]...)
 
 	e.ipMaskV4, e.ipMaskV6, e.ipSkipPrivate = d.IP.MaskPrefixV4, d.IP.MaskPrefixV6, d.IP.SkipPrivate
+	var words []string
 	for _, w := range d.Phone.ContextWords {
-		e.phoneWords = append(e.phoneWords, []byte(strings.ToLower(strings.TrimSpace(w))))
+		words = append(words, strings.TrimSpace(w))
 	}
+	e.phoneWords = newWordSet(words...)
 	e.secretParams = map[string]struct{}{}
 	for _, k := range d.URLSecret.QueryKeys {
 		lk := strings.ToLower(strings.TrimSpace(k))
-		if _, dup := e.secretParams[lk]; !dup {
-			e.secretParams[lk] = struct{}{}
-			e.secretParamList = append(e.secretParamList, lk)
-		}
+		e.secretParams[lk] = struct{}{}
 	}
 
 	entityByName := map[string]entity{}
@@ -119,16 +120,16 @@ func newEngine(cfg *Config, keys *keyring) (*engine, error) {
 		}
 	}
 
-	e.urlKeys = map[string]urlKind{}
 	for _, k := range cfg.URLKeys {
+		kind := urlFull
 		switch k {
 		case "url.query":
-			e.urlKeys[k] = urlQuery
+			kind = urlQuery
 		case "url.path", "http.target":
-			e.urlKeys[k] = urlPath
-		default:
-			e.urlKeys[k] = urlFull
+			kind = urlPath
 		}
+		e.ruleSet.add(k, len(e.rules))
+		e.rules = append(e.rules, compiledRule{action: actionURL, ent: noEntity, url: kind})
 	}
 
 	for i, p := range cfg.Patterns {

@@ -46,7 +46,7 @@ func FuzzURL(f *testing.F) {
 	}
 	p := newTestProcessor(f, testConfig(f))
 	f.Fuzz(func(t *testing.T, u string, kind uint8) {
-		k := urlKind(kind % 3)
+		k := urlKind(kind%3 + 1)
 		st := p.getState(sigTraces)
 		defer p.pool.Put(st)
 		out, changed := st.scrubURLValue(u, k)

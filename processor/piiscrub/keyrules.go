@@ -46,13 +46,31 @@ type globSet struct {
 	byFirst  [256][]globEntry
 	byLast   [256][]globEntry
 	always   []globEntry
-	lenMask  uint64 // bit i: an exact key of length i (or >= 63) exists
+	filter   [64][4]uint64 // by min(len,63): bit (first byte + 31*last byte) mod 256 of exact keys
 	hasGlobs bool
 }
 
 type globEntry struct {
 	pat   string
 	order int
+	kind  uint8  // globGeneral, globPrefix ("lit*"), globSuffix ("*lit")
+	lit   string // the literal of a prefix or suffix glob
+}
+
+const (
+	globGeneral uint8 = iota
+	globPrefix
+	globSuffix
+)
+
+func (e *globEntry) match(k string) bool {
+	switch e.kind {
+	case globPrefix:
+		return strings.HasPrefix(k, e.lit)
+	case globSuffix:
+		return strings.HasSuffix(k, e.lit)
+	}
+	return globMatch(e.pat, k)
 }
 
 func newGlobSet() *globSet { return &globSet{exact: map[string]int{}} }
@@ -62,15 +80,17 @@ func (g *globSet) add(pat string, order int) {
 		if _, dup := g.exact[pat]; !dup {
 			g.exact[pat] = order
 		}
-		l := len(pat)
-		if l > 63 {
-			l = 63
-		}
-		g.lenMask |= 1 << uint(l)
+		l, h := filterSlot(pat)
+		g.filter[l][h>>6] |= 1 << (h & 63)
 		return
 	}
 	g.hasGlobs = true
 	e := globEntry{pat: pat, order: order}
+	if inner := pat[:len(pat)-1]; last(pat) == '*' && !strings.ContainsAny(inner, "*?") {
+		e.kind, e.lit = globPrefix, inner
+	} else if inner := pat[1:]; pat[0] == '*' && !strings.ContainsAny(inner, "*?") {
+		e.kind, e.lit = globSuffix, inner
+	}
 	switch {
 	case pat[0] != '*' && pat[0] != '?':
 		g.byFirst[pat[0]] = append(g.byFirst[pat[0]], e)
@@ -83,27 +103,42 @@ func (g *globSet) add(pat string, order int) {
 
 func last(s string) byte { return s[len(s)-1] }
 
-// match returns the lowest order of a matching entry, or -1.
-func (g *globSet) match(k string) int {
-	best := -1
+func filterSlot(k string) (int, uint) {
+	if k == "" {
+		return 0, 0
+	}
 	l := len(k)
 	if l > 63 {
 		l = 63
 	}
-	if g.lenMask&(1<<uint(l)) != 0 {
+	return l, (uint(k[0]) + 31*uint(k[len(k)-1])) & 255
+}
+
+// match returns the lowest order of a matching entry, or -1.
+func (g *globSet) match(k string) int {
+	best := -1
+	if k == "" {
+		if o, ok := g.exact[k]; ok {
+			return o
+		}
+		return -1
+	}
+	// Most keys of real data are in no rule; a two-byte filter avoids the map lookup for them.
+	if l, h := filterSlot(k); g.filter[l][h>>6]&(1<<(h&63)) != 0 {
 		if o, ok := g.exact[k]; ok {
 			best = o
 		}
 	}
-	if !g.hasGlobs || k == "" {
+	if !g.hasGlobs {
 		return best
 	}
 	for _, list := range [3][]globEntry{g.byFirst[k[0]], g.byLast[k[len(k)-1]], g.always} {
-		for _, e := range list {
+		for i := range list {
+			e := &list[i]
 			if best >= 0 && e.order >= best {
 				continue
 			}
-			if globMatch(e.pat, k) {
+			if e.match(k) {
 				best = e.order
 			}
 		}

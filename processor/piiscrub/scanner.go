@@ -37,7 +37,7 @@ func init() {
 	triggers['/'] = trSlash
 	triggers['+'] = trPlus
 	triggers['('] = trParen
-	triggers['e'] = trE
+	triggers['J'] = trE // the J of "eyJ": far rarer than 'e'
 	triggers['b'] = trB
 	triggers['B'] = trB
 	for c := 0x80; c < 0x100; c++ {
@@ -67,6 +67,13 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 	floor := 0 // candidates may not start before floor (last, or the end of one of our own tokens)
 	i := 0
 	for i < n {
+		// Skip four uninteresting bytes at a time; most bytes of most values are.
+		for i+4 <= n && triggers[s[i]]|triggers[s[i+1]]|triggers[s[i+2]]|triggers[s[i+3]] == trNone {
+			i += 4
+		}
+		if i >= n {
+			break
+		}
 		t := triggers[s[i]]
 		if t == trNone {
 			i++
@@ -173,11 +180,11 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 			}
 			i++
 		case trE:
-			if i+2 < n && s[i+1] == 'y' && s[i+2] == 'J' && (i == 0 || (classes[s[i-1]]&clB64URL == 0 && s[i-1] != '.')) && i >= floor {
-				b, ok, next := st.jwtAt(s, i)
+			if a := i - 2; a >= floor && s[a] == 'e' && s[a+1] == 'y' && (a == 0 || (classes[s[a-1]]&clB64URL == 0 && s[a-1] != '.')) {
+				b, ok, next := st.jwtAt(s, a)
 				if ok && st.e.enabled[entJWT] {
-					dst = append(dst, s[last:i]...)
-					dst = st.emit(dst, entJWT, s[i:b])
+					dst = append(dst, s[last:a]...)
+					dst = st.emit(dst, entJWT, s[a:b])
 					last, floor, changed = b, b, true
 				}
 				i = next
@@ -295,6 +302,19 @@ func parseGroups(s string, i int, g *numGroups) {
 // numeric classifies the number starting at i (a digit at a boundary). It returns the finding (or noEntity)
 // and the index where scanning resumes.
 func (st *state) numeric(s string, i int) (entity, int, int, int) {
+	// Fast path: a short run of digits not followed by a separator and a digit cannot be anything (every
+	// detector needs seven digits or a dotted quad).
+	j := i + 1
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	if j-i < 7 && (j+1 >= len(s) || !isNumSep(s[j]) || !isDigit(s[j+1])) {
+		if gluedAfter(s, j) {
+			return noEntity, 0, 0, skipWord(s, j)
+		}
+		return noEntity, 0, 0, j
+	}
+	st.ctxPhone, st.ctxSSN = ctxUnknown, ctxUnknown
 	var g numGroups
 	parseGroups(s, i, &g)
 	fullEnd := g.end[g.n-1]
@@ -363,10 +383,26 @@ func (st *state) classifyNumber(s string, a, b int, g *numGroups, k int) (entity
 		}
 	}
 	// Phone in a national format: only with a context word or under a phone-like key.
-	if st.e.enabled[entPhone] && digits >= 7 && digits <= 15 && k <= 6 && st.phoneContext(s, a) {
+	if st.e.enabled[entPhone] && phoneShaped(g, k, digits) && st.phoneContext(s, a) {
 		return entPhone, phoneExtension(s, b)
 	}
 	return noEntity, 0
+}
+
+// phoneShaped: 10-12 digits in one run, or 7-15 digits in groups of at most 5 (no 6-digit date or time group).
+func phoneShaped(g *numGroups, k, digits int) bool {
+	if k == 1 {
+		return digits >= 10 && digits <= 12
+	}
+	if digits < 7 || digits > 15 || k > 6 {
+		return false
+	}
+	for i := 0; i < k; i++ {
+		if g.end[i]-g.start[i] > 5 {
+			return false
+		}
+	}
+	return true
 }
 
 // phoneExtension extends a phone number over "x123" / " ext. 123" style extensions.
@@ -754,6 +790,7 @@ func (st *state) parenPhone(s string, i int) (int, bool) {
 	if digits < 7 || digits > 15 || g.n > 4 {
 		return 0, false
 	}
+	st.ctxPhone = ctxUnknown
 	if !st.phoneContext(s, i) {
 		return 0, false
 	}
@@ -924,52 +961,75 @@ func hasPrefixFold(s, prefix string) bool {
 // contextWindow is how far before a candidate context words are looked for.
 const contextWindow = 48
 
-// hasWordBefore reports whether one of words (lower case) appears, starting at a word boundary, in the
-// contextWindow bytes before a.
-func hasWordBefore(s string, a int, words [][]byte) bool {
+// wordSet is a set of lower-case context words indexed by first letter, so looking for any of them in a
+// window is one pass over the window.
+type wordSet struct {
+	byFirst [256][]string
+}
+
+func newWordSet(words ...string) *wordSet {
+	ws := &wordSet{}
+	for _, w := range words {
+		w = strings.ToLower(w)
+		if w != "" {
+			ws.byFirst[w[0]] = append(ws.byFirst[w[0]], w)
+		}
+	}
+	return ws
+}
+
+// before reports whether one of the words starts, at a word boundary (not after a letter or digit), within the
+// contextWindow bytes before a. Matching is case-insensitive.
+func (ws *wordSet) before(s string, a int) bool {
 	lo := a - contextWindow
 	if lo < 0 {
 		lo = 0
 	}
-	var buf [contextWindow]byte
-	w := buf[:0]
 	for j := lo; j < a; j++ {
-		w = append(w, lower(s[j]))
-	}
-	for _, word := range words {
-		off := 0
-		for {
-			x := bytes.Index(w[off:], word)
-			if x < 0 {
-				break
-			}
-			pos := off + x
-			var prev byte
-			if pos > 0 {
-				prev = w[pos-1]
-			} else if lo > 0 {
-				prev = s[lo-1]
-			}
-			if classes[prev]&(clAlpha|clDigit) == 0 {
+		c := lower(s[j])
+		list := ws.byFirst[c]
+		if list == nil || (j > 0 && classes[s[j-1]]&(clAlpha|clDigit) != 0) {
+			continue
+		}
+		for _, w := range list {
+			if j+len(w) <= len(s) && hasPrefixFold(s[j:], w) {
 				return true
 			}
-			off = pos + 1
 		}
 	}
 	return false
 }
 
 var (
-	ssnWords     = [][]byte{[]byte("ssn"), []byte("social security"), []byte("social sec"), []byte("ss#"), []byte("ss no"), []byte("taxpayer")}
-	versionWords = [][]byte{[]byte("version"), []byte("ver"), []byte("v=")}
+	ssnWords     = newWordSet("ssn", "social security", "social sec", "ss#", "ss no", "taxpayer")
+	versionWords = newWordSet("version", "ver", "v=")
+)
+
+// Context answers are cached for the number being classified (numeric tries several prefixes of one number).
+const (
+	ctxUnknown uint8 = iota
+	ctxNo
+	ctxYes
 )
 
 func (st *state) phoneContext(s string, a int) bool {
-	return st.keyFlag(keyPhone) || hasWordBefore(s, a, st.e.phoneWords)
+	if st.ctxPhone == ctxUnknown {
+		st.ctxPhone = ctxNo
+		if st.keyFlag(keyPhone) || st.e.phoneWords.before(s, a) {
+			st.ctxPhone = ctxYes
+		}
+	}
+	return st.ctxPhone == ctxYes
 }
 
 func (st *state) ssnContext(s string, a int) bool {
-	return st.keyFlag(keySSN) || hasWordBefore(s, a, ssnWords)
+	if st.ctxSSN == ctxUnknown {
+		st.ctxSSN = ctxNo
+		if st.keyFlag(keySSN) || ssnWords.before(s, a) {
+			st.ctxSSN = ctxYes
+		}
+	}
+	return st.ctxSSN == ctxYes
 }
 
 func (st *state) versionContext(s string, a int) bool {
@@ -980,7 +1040,7 @@ func (st *state) versionContext(s string, a int) bool {
 	if lo < 0 {
 		lo = 0
 	}
-	return hasWordBefore(s[lo:], a-lo, versionWords)
+	return versionWords.before(s[lo:], a-lo)
 }
 
 // idContext reports whether a number at a is an identifier: under an id/timestamp-like key, or in text right

@@ -94,6 +94,9 @@ type state struct {
 
 	key      string
 	keyFlags uint8
+	ctxPhone uint8 // context cache for the number being classified
+	ctxSSN   uint8
+	urlKind  urlKind // the current attribute is a URL attribute (url_keys)
 
 	recChanged bool // something in the current record was replaced or deleted
 	recError   bool // the current record could not be fully processed

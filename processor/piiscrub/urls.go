@@ -14,7 +14,8 @@ import (
 type urlKind uint8
 
 const (
-	urlFull  urlKind = iota // [scheme://[userinfo@]host]path[?query][#fragment]
+	noURL    urlKind = iota // not a URL attribute
+	urlFull                 // [scheme://[userinfo@]host]path[?query][#fragment]
 	urlPath                 // path[?query][#fragment]
 	urlQuery                // query only (url.query)
 )
@@ -70,6 +71,13 @@ func (st *state) scrubURL(dst []byte, u string, kind urlKind, depth int) ([]byte
 		pe = len(rest)
 	}
 	path := rest[:pe]
+	if strings.IndexByte(path, '%') < 0 {
+		// Nothing to decode: scan the path in one piece ('/' is a boundary for every detector).
+		var c bool
+		dst, c = st.scanAppend(dst, path, true, maxURLDepth)
+		changed = changed || c
+		path = ""
+	}
 	for len(path) > 0 {
 		sl := strings.IndexByte(path, '/')
 		seg := path
@@ -189,9 +197,14 @@ func schemeEnd(u string) int {
 	return 0
 }
 
+// indexAny is strings.IndexAny for a short ASCII set, without the per-call setup.
 func indexAny(s, chars string) int {
+	var set [256]bool
+	for i := 0; i < len(chars); i++ {
+		set[chars[i]] = true
+	}
 	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(chars, s[i]) >= 0 {
+		if set[s[i]] {
 			return i
 		}
 	}
@@ -261,24 +274,27 @@ func percentEncode(dst []byte, b []byte, mode escMode) []byte {
 }
 
 // isSecretParam reports whether a query parameter name is a secret: one of url_secret.query_keys
-// (case-insensitive), or ending in _<name>, -<name> or .<name>.
+// (case-insensitive), or a name whose last `_`, `-` or `.` separated part is one (user_token, x-api-key).
 func (e *engine) isSecretParam(k string) bool {
 	if len(k) == 0 || len(k) > 64 {
 		return false
 	}
 	var buf [64]byte
 	lk := buf[:0]
+	sep := -1
 	for i := 0; i < len(k); i++ {
-		lk = append(lk, lower(k[i]))
+		c := lower(k[i])
+		if c == '_' || c == '-' || c == '.' {
+			sep = i
+		}
+		lk = append(lk, c)
 	}
 	if _, ok := e.secretParams[string(lk)]; ok {
 		return true
 	}
-	for _, name := range e.secretParamList {
-		if len(lk) > len(name)+1 && string(lk[len(lk)-len(name):]) == name {
-			if c := lk[len(lk)-len(name)-1]; c == '_' || c == '-' || c == '.' {
-				return true
-			}
+	if sep >= 0 && sep+1 < len(lk) {
+		if _, ok := e.secretParams[string(lk[sep+1:])]; ok {
+			return true
 		}
 	}
 	return false

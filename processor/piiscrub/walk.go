@@ -179,6 +179,7 @@ func (st *state) scrubAttrs(m pcommon.Map, depth int) {
 // scrubEntry handles one map entry. It returns whether the entry must be deleted and whether a key rule
 // decided it.
 func (st *state) scrubEntry(k string, v pcommon.Value, depth int) (del, ruled bool) {
+	st.urlKind = noURL
 	if r := st.e.rule(k); r != nil {
 		switch r.action {
 		case ActionKeep:
@@ -187,6 +188,8 @@ func (st *state) scrubEntry(k string, v pcommon.Value, depth int) (del, ruled bo
 			st.count(r.ent, ActionDelete)
 			st.recChanged = true
 			return true, true
+		case actionURL:
+			st.urlKind = r.url
 		default:
 			return st.applyRuleToValue(r, v), true
 		}
@@ -233,8 +236,8 @@ func (st *state) scrubValue(v pcommon.Value, depth int) {
 		}
 		var out string
 		var changed bool
-		if kind, ok := st.e.urlKeys[st.key]; ok && st.key != "" {
-			out, changed = st.scrubURLValue(s, kind)
+		if st.urlKind != noURL {
+			out, changed = st.scrubURLValue(s, st.urlKind)
 		} else {
 			out, changed = st.scrubText(s)
 		}
@@ -258,18 +261,18 @@ func (st *state) scrubValue(v pcommon.Value, depth int) {
 			return
 		}
 		// Findings inside the map delete or replace entries of that map, not the parent attribute.
-		key, flags, del := st.key, st.keyFlags, st.deleteAttr
+		key, flags, del, uk := st.key, st.keyFlags, st.deleteAttr, st.urlKind
 		st.scrubAttrs(v.Map(), depth+1)
-		st.key, st.keyFlags, st.deleteAttr = key, flags, del
+		st.key, st.keyFlags, st.deleteAttr, st.urlKind = key, flags, del, uk
 	case pcommon.ValueTypeSlice:
 		if depth >= st.e.maxDepth {
 			st.problem(reasonTooDeep, true)
 			return
 		}
-		key, flags := st.key, st.keyFlags
+		key, flags, uk := st.key, st.keyFlags, st.urlKind
 		sl := v.Slice()
 		for i := 0; i < sl.Len(); i++ {
-			st.key, st.keyFlags = key, flags
+			st.key, st.keyFlags, st.urlKind = key, flags, uk
 			st.scrubValue(sl.At(i), depth+1)
 		}
 	}
