@@ -1,0 +1,314 @@
+package e2e
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+const spansPerTrace = 4
+
+// workloadTrace is one trace of the scale-out workload: four spans, the first two sent through one
+// agent and the last two through the other, as when a request crosses two nodes.
+type workloadTrace struct {
+	id      pcommon.TraceID
+	isError bool
+	route   string
+}
+
+func newWorkload(first, n int) []workloadTrace {
+	routes := []string{"/checkout", "/catalog/{id}", "/cart", "/search"}
+	out := make([]workloadTrace, n)
+	for i := range out {
+		seq := uint64(first + i)
+		var id pcommon.TraceID
+		// High bits: a fixed test marker; low bits: a well-mixed sequence, so trace-id hashing and
+		// tail_policy's trace randomness both see uniform ids.
+		binary.BigEndian.PutUint64(id[:8], 0x77617264656e0000|seq>>48)
+		binary.BigEndian.PutUint64(id[8:], seq*0x9E3779B97F4A7C15)
+		out[i] = workloadTrace{id: id, isError: seq%20 == 7, route: routes[seq%uint64(len(routes))]}
+	}
+	return out
+}
+
+func spanID(trace pcommon.TraceID, n int) pcommon.SpanID {
+	var id pcommon.SpanID
+	copy(id[:], trace[8:])
+	id[7] ^= byte(n + 1)
+	return id
+}
+
+// halves builds the two requests of a batch: spans 0-1 of every trace, and spans 2-3.
+func halves(traces []workloadTrace, now time.Time) (first, second ptrace.Traces) {
+	build := func(from int) ptrace.Traces {
+		td := ptrace.NewTraces()
+		rs := td.ResourceSpans().AppendEmpty()
+		rs.Resource().Attributes().PutStr("service.name", "shop")
+		ss := rs.ScopeSpans().AppendEmpty()
+		ss.Scope().SetName("e2e.scaleout")
+		for i, tr := range traces {
+			rootDuration := time.Duration(20+(i*37)%100) * time.Millisecond
+			start := now.Add(-rootDuration)
+			for n := from; n < from+2; n++ {
+				s := ss.Spans().AppendEmpty()
+				s.SetTraceID(tr.id)
+				s.SetSpanID(spanID(tr.id, n))
+				s.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
+				if n == 0 {
+					s.SetName("GET " + tr.route)
+					s.SetKind(ptrace.SpanKindServer)
+					s.Attributes().PutStr("http.route", tr.route)
+					s.Attributes().PutStr("http.request.method", "GET")
+					s.Attributes().PutInt("http.response.status_code", 200)
+					s.SetEndTimestamp(pcommon.NewTimestampFromTime(now))
+					continue
+				}
+				s.SetParentSpanID(spanID(tr.id, 0))
+				s.SetName(fmt.Sprintf("step-%d", n))
+				s.SetKind(ptrace.SpanKindInternal)
+				s.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(rootDuration / 2)))
+				if n == 2 && tr.isError {
+					s.Status().SetCode(ptrace.StatusCodeError)
+					s.Status().SetMessage("payment declined")
+				}
+			}
+		}
+		return td
+	}
+	return build(0), build(2)
+}
+
+// sendUntilAccepted retries a request until the agent accepts it, as an SDK with retries would
+// while its node agent restarts.
+func sendUntilAccepted(t testing.TB, client *OTLPClient, td ptrace.Traces) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		err := client.SendTraces(td)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("agent did not accept a request for 90 s: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// traceView is what the sink received of one trace.
+type traceView struct {
+	spans    map[pcommon.SpanID]bool
+	rules    map[string]bool // sampling.rule values ("" when absent)
+	gateways map[string]bool // e2e.gateway values, when the deployment stamps them
+	errored  bool
+}
+
+func collectTraces(batches []ptrace.Traces) map[pcommon.TraceID]*traceView {
+	out := map[pcommon.TraceID]*traceView{}
+	for _, td := range batches {
+		for i := 0; i < td.ResourceSpans().Len(); i++ {
+			sss := td.ResourceSpans().At(i).ScopeSpans()
+			for j := 0; j < sss.Len(); j++ {
+				spans := sss.At(j).Spans()
+				for k := 0; k < spans.Len(); k++ {
+					s := spans.At(k)
+					v := out[s.TraceID()]
+					if v == nil {
+						v = &traceView{spans: map[pcommon.SpanID]bool{}, rules: map[string]bool{}, gateways: map[string]bool{}}
+						out[s.TraceID()] = v
+					}
+					v.spans[s.SpanID()] = true
+					rule, _ := s.Attributes().Get("sampling.rule")
+					v.rules[rule.AsString()] = true
+					if g, ok := s.Attributes().Get("e2e.gateway"); ok {
+						v.gateways[g.AsString()] = true
+					}
+					if s.Status().Code() == ptrace.StatusCodeError {
+						v.errored = true
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// waitForQuiet waits until the sink's span count has not changed for quiet, after at least min.
+func waitForQuiet(t testing.TB, sink *Sink, minWait, quiet, timeout time.Duration) int {
+	t.Helper()
+	start := time.Now()
+	last, lastChange := -1, time.Now()
+	for {
+		n := sink.SpanCount(t)
+		if n != last {
+			last, lastChange = n, time.Now()
+		}
+		if time.Since(start) >= minWait && time.Since(lastChange) >= quiet {
+			return n
+		}
+		if time.Since(start) > timeout {
+			t.Fatalf("sink still receiving after %s (%d spans)", timeout, n)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// workloadFigures summarises what arrived of the workload.
+type workloadFigures struct {
+	sent, kept, complete, incomplete, inconsistent, multiGateway int
+	errorsSent, errorsSeen, errorsComplete                       int
+	rules                                                        map[string]int
+}
+
+func analyse(workload []workloadTrace, seen map[pcommon.TraceID]*traceView) workloadFigures {
+	f := workloadFigures{sent: len(workload), rules: map[string]int{}}
+	for _, tr := range workload {
+		if tr.isError {
+			f.errorsSent++
+		}
+		v, ok := seen[tr.id]
+		if !ok {
+			continue
+		}
+		f.kept++
+		complete := len(v.spans) == spansPerTrace
+		if complete {
+			f.complete++
+		} else {
+			f.incomplete++
+		}
+		if len(v.rules) > 1 {
+			f.inconsistent++
+		}
+		for r := range v.rules {
+			f.rules[r]++
+		}
+		if len(v.gateways) > 1 {
+			f.multiGateway++
+		}
+		if tr.isError {
+			f.errorsSeen++
+			if complete {
+				f.errorsComplete++
+			}
+		}
+	}
+	return f
+}
+
+func (f workloadFigures) log(t testing.TB, label string) {
+	t.Logf("%s: traces sent %d, kept %d (%.1f%%), complete %d, incomplete %d, mixed decisions %d, seen on >1 gateway %d",
+		label, f.sent, f.kept, 100*float64(f.kept)/float64(f.sent), f.complete, f.incomplete, f.inconsistent, f.multiGateway)
+	t.Logf("%s: error traces sent %d, arrived %d, complete %d; kept traces per sampling.rule %v",
+		label, f.errorsSent, f.errorsSeen, f.errorsComplete, f.rules)
+}
+
+// TestScaleOutTraceCompleteness: two agents, three gateways, the spans of every trace split across
+// both agents. The agents' trace-id routing must bring each trace's spans to one gateway, so every
+// trace tail_policy keeps arrives complete and with one decision.
+func TestScaleOutTraceCompleteness(t *testing.T) {
+	const traces, batch = 10_000, 200
+	sink := StartOTLPSink(t)
+	d := newLoopbackDeployment(t)
+	d.tempoEndpoint = sink.GRPCEndpoint()
+	d.gatewaySpanMarker = true
+	d.startGateways(3)
+	d.startAgents(2)
+	clients := []*OTLPClient{NewOTLPClient(t, d.agents[0].grpc), NewOTLPClient(t, d.agents[1].grpc)}
+
+	workload := newWorkload(0, traces)
+	began := time.Now()
+	for i := 0; i < traces; i += batch {
+		first, second := halves(workload[i:i+batch], time.Now())
+		sendUntilAccepted(t, clients[0], first)
+		sendUntilAccepted(t, clients[1], second)
+	}
+	sendTime := time.Since(began)
+	spans := waitForQuiet(t, sink, 5*time.Second, 5*time.Second, 3*time.Minute)
+	t.Logf("scale-out: sent %d traces (%d spans) through 2 agents to 3 gateways in %s; the sink holds %d spans %s after the start",
+		traces, traces*spansPerTrace, sendTime.Round(time.Millisecond), spans, time.Since(began).Round(time.Second))
+
+	f := analyse(workload, collectTraces(sink.Traces(t)))
+	f.log(t, "scale-out")
+	if f.kept == 0 {
+		t.Fatal("no trace arrived")
+	}
+	if f.incomplete != 0 || f.inconsistent != 0 || f.multiGateway != 0 {
+		t.Errorf("trace-id routing failed: %d incomplete, %d with mixed decisions, %d seen on more than one gateway", f.incomplete, f.inconsistent, f.multiGateway)
+	}
+	if f.errorsSeen != f.errorsSent || f.errorsComplete != f.errorsSent {
+		t.Errorf("error traces: %d sent, %d arrived, %d complete; tail_policy keeps every one", f.errorsSent, f.errorsSeen, f.errorsComplete)
+	}
+	for _, g := range d.gateways {
+		t.Logf("%s: tail_policy decided %.0f traces, kept %.0f", g.name,
+			g.SelfMetric(t, "otelcol_processor_tail_policy_traces"), g.SelfMetric(t, "otelcol_processor_tail_policy_traces", `decision="kept"`))
+	}
+}
+
+// TestScaleOutGatewayLoss removes one of three gateways while traffic flows: the agents' ring drops
+// it (on Kubernetes the resolver sees its endpoint leave; here the agents restart on a two-gateway
+// list, keeping their disk queues), then it gets SIGTERM and flushes what it buffered. Traces in
+// flight at that moment may be split between the old and the new owner; none may be lost when they
+// carry an error.
+func TestScaleOutGatewayLoss(t *testing.T) {
+	const traces, batch, changeAt = 12_000, 100, 4_000
+	sink := StartOTLPSink(t)
+	d := newLoopbackDeployment(t)
+	d.tempoEndpoint = sink.GRPCEndpoint()
+	d.gatewaySpanMarker = true
+	d.startGateways(3)
+	d.startAgents(2)
+	clients := []*OTLPClient{NewOTLPClient(t, d.agents[0].grpc), NewOTLPClient(t, d.agents[1].grpc)}
+
+	workload := newWorkload(0, traces)
+	var ringChange sync.WaitGroup
+	var changeStarted, changeDone time.Time
+	for i := 0; i < traces; i += batch {
+		if i == changeAt {
+			changeStarted = time.Now()
+			survivors := d.gatewayEndpoints()[:2]
+			for _, a := range d.agents {
+				ringChange.Go(func() { a.reroute(t, d, survivors) })
+			}
+			go func() {
+				ringChange.Wait()
+				changeDone = time.Now()
+				d.gateways[2].Stop() // SIGTERM after the ring no longer includes it, as on a pod deletion
+			}()
+		}
+		first, second := halves(workload[i:i+batch], time.Now())
+		sendUntilAccepted(t, clients[0], first)
+		sendUntilAccepted(t, clients[1], second)
+	}
+	ringChange.Wait()
+	waitForQuiet(t, sink, 5*time.Second, 5*time.Second, 3*time.Minute)
+	t.Logf("gateway loss: ring change took %s", changeDone.Sub(changeStarted).Round(time.Millisecond))
+
+	f := analyse(workload, collectTraces(sink.Traces(t)))
+	f.log(t, "gateway loss")
+	split := 0
+	seen := collectTraces(sink.Traces(t))
+	for _, tr := range workload {
+		if v, ok := seen[tr.id]; ok && (len(v.gateways) > 1 || len(v.spans) != spansPerTrace || len(v.rules) > 1) {
+			split++
+		}
+	}
+	t.Logf("gateway loss: split traces %d of %d (%.2f%%); error traces lost %d",
+		split, traces, 100*float64(split)/float64(traces), f.errorsSent-f.errorsSeen)
+	if f.errorsSeen != f.errorsSent {
+		t.Errorf("%d of %d error traces lost", f.errorsSent-f.errorsSeen, f.errorsSent)
+	}
+	if float64(split) > 0.01*traces {
+		t.Errorf("%d split traces, more than 1%% of %d", split, traces)
+	}
+	// Once the ring had settled, no trace may be split.
+	late := analyse(workload[changeAt+2*batch:], seen)
+	if late.multiGateway != 0 || late.incomplete != 0 {
+		t.Errorf("after the ring settled: %d traces on more than one gateway, %d incomplete", late.multiGateway, late.incomplete)
+	}
+}
