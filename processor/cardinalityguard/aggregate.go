@@ -185,7 +185,7 @@ func (om *outputMetric) foldHistogram(out *outputSeries, in *inputState, isNew, 
 	bounds := dp.ExplicitBounds().AsRaw()
 	counts := dp.BucketCounts().AsRaw()
 	if out.hist == nil {
-		out.hist = &histAcc{bounds: bounds, counts: make([]uint64, len(counts))}
+		out.hist = &histAcc{bounds: bounds, counts: make([]uint64, len(bounds)+1)}
 	}
 	mapping := bucketMapping(bounds, out.hist.bounds)
 	if mapping == nil && om.budget.policy.bounds == BoundsDrop {
@@ -212,6 +212,10 @@ func (om *outputMetric) foldHistogram(out *outputSeries, in *inputState, isNew, 
 		in.start, in.lastTs = dp.StartTimestamp(), dp.Timestamp()
 	} else if out.interval == 0 || (dp.StartTimestamp() != 0 && dp.StartTimestamp() < out.interval) {
 		out.interval = dp.StartTimestamp()
+	}
+	if len(incCounts) == 0 && incCount > 0 {
+		// A histogram without buckets only says how many observations there were: +Inf bucket.
+		out.hist.counts[len(out.hist.counts)-1] += incCount
 	}
 	for i, c := range incCounts {
 		if mapping == nil {
