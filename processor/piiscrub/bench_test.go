@@ -31,15 +31,15 @@ import (
 
 // redactionBlockedValues are RE2 equivalents of the built-in detectors, without validation.
 var redactionBlockedValues = []string{
-	`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`,                                 // email
-	`\b(?:\d[ -]?){12,18}\d\b`,                                                        // card
-	`\b\d{3}-\d{2}-\d{4}\b`,                                                           // SSN
-	`\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b`,           // IPv4
-	`\b(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}\b|\b(?:[0-9A-Fa-f]{1,4}:){1,7}:`,     // IPv6
-	`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`,                      // IBAN
-	`\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}`,                              // phone
-	`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`,                               // JWT
-	`(?i)(?:bearer|basic) [A-Za-z0-9._~+/=-]{8,}`,                                     // Authorization
+	`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`,                             // email
+	`\b(?:\d[ -]?){12,18}\d\b`,                                                   // card
+	`\b\d{3}-\d{2}-\d{4}\b`,                                                      // SSN
+	`\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b`,      // IPv4
+	`\b(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}\b|\b(?:[0-9A-Fa-f]{1,4}:){1,7}:`, // IPv6
+	`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`,                // IBAN
+	`\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}`,                         // phone
+	`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`,                          // JWT
+	`(?i)(?:bearer|basic) [A-Za-z0-9._~+/=-]{8,}`,                                // Authorization
 }
 
 func redactionConfig() *redactionprocessor.Config {

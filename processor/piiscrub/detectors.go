@@ -136,7 +136,7 @@ func cardIINValid(d string) bool {
 		return n >= 14 && n <= 19
 	case p4 == 6011, p3 >= 644 && p3 <= 649, p2 == 65, p6 >= 622126 && p6 <= 622925: // Discover
 		return n >= 16 && n <= 19
-	case p4 >= 3528 && p4 <= 3589: // JCB
+	case p2 == 35: // JCB (3528-3589 assigned; generators and older tables use all of 35xx)
 		return n >= 16 && n <= 19
 	case p4 == 1800 || p4 == 2131: // JCB, 15 digits
 		return n == 15

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The scanner makes one pass over the bytes of a string. A 256-entry table sends the few interesting bytes
@@ -324,7 +325,7 @@ func (st *state) numeric(s string, i int) (entity, int, int, int) {
 		if k < g.n && g.seps[k-1] != ' ' {
 			continue
 		}
-		if k == g.n && gluedAfter(s, end) && phoneExtension(s, end) == end {
+		if k == g.n && gluedAfter(s, end) && phoneExtension(s, end) == end && !phoneLabelAfter(s, end) {
 			if k == 1 {
 				return noEntity, 0, 0, skipWord(s, end)
 			}
@@ -361,14 +362,13 @@ func (st *state) classifyNumber(s string, a, b int, g *numGroups, k int) (entity
 		return noEntity, 0
 	}
 	glued := gluedAfter(s, b)
-	var buf [20]byte
-	d := buf[:0]
+	d := st.digBuf[:0]
 	for j := a; j < b; j++ {
 		if isDigit(s[j]) {
 			d = append(d, s[j])
 		}
 	}
-	ds := string(d) // small; escapes only into validators that do not retain it
+	ds := unsafe.String(unsafe.SliceData(d), len(d)) // valid until the next number; validators do not retain it
 	// Payment card: 12-19 digits, groups of 4 (or Amex/Diners 4-6-5 / 4-6-4), IIN + Luhn, not under an id key.
 	if !glued && st.e.enabled[entCard] && digits >= 12 && sep != '.' && cardGroupsOK(g, k) && cardValid(ds) && !st.idContext(s, a) {
 		return entCard, b
@@ -383,8 +383,11 @@ func (st *state) classifyNumber(s string, a, b int, g *numGroups, k int) (entity
 		}
 	}
 	// Phone in a national format: only with a context word or under a phone-like key.
-	if st.e.enabled[entPhone] && phoneShaped(g, k, digits) && st.phoneContext(s, a) {
-		return entPhone, phoneExtension(s, b)
+	if st.e.enabled[entPhone] && phoneShaped(g, k, digits) {
+		bb := phoneExtension(s, b)
+		if st.phoneContext(s, a) || phoneLabelAfter(s, bb) {
+			return entPhone, bb
+		}
 	}
 	return noEntity, 0
 }
@@ -396,6 +399,13 @@ func phoneShaped(g *numGroups, k, digits int) bool {
 	}
 	if digits < 7 || digits > 15 || k > 6 {
 		return false
+	}
+	if k == 3 {
+		// Dates: 2026-03-01, 01.03.2026, 03 01 2026.
+		l0, l1, l2 := g.end[0]-g.start[0], g.end[1]-g.start[1], g.end[2]-g.start[2]
+		if (l0 == 4 && l1 == 2 && l2 == 2) || (l0 == 2 && l1 == 2 && l2 == 4) {
+			return false
+		}
 	}
 	for i := 0; i < k; i++ {
 		if g.end[i]-g.start[i] > 5 {
@@ -791,11 +801,15 @@ func (st *state) parenPhone(s string, i int) (int, bool) {
 		return 0, false
 	}
 	st.ctxPhone = ctxUnknown
-	if !st.phoneContext(s, i) {
+	bb := phoneExtension(s, end)
+	if !st.phoneContext(s, i) && !phoneLabelAfter(s, bb) {
 		return 0, false
 	}
-	if bb := phoneExtension(s, end); bb > end {
+	if bb > end {
 		return bb, true
+	}
+	if phoneLabelAfter(s, end) {
+		return end, true
 	}
 	if gluedAfter(s, end) {
 		return 0, false
@@ -958,8 +972,12 @@ func hasPrefixFold(s, prefix string) bool {
 	return true
 }
 
-// contextWindow is how far before a candidate context words are looked for.
-const contextWindow = 48
+// How far before a candidate context words are looked for: phone words may stand a little further away
+// ("phone number of the customer: ...") than the SSN keyword a bare nine-digit number needs.
+const (
+	contextWindow    = 32
+	ssnContextWindow = 20
+)
 
 // wordSet is a set of lower-case context words indexed by first letter, so looking for any of them in a
 // window is one pass over the window.
@@ -980,8 +998,8 @@ func newWordSet(words ...string) *wordSet {
 
 // before reports whether one of the words starts, at a word boundary (not after a letter or digit), within the
 // contextWindow bytes before a. Matching is case-insensitive.
-func (ws *wordSet) before(s string, a int) bool {
-	lo := a - contextWindow
+func (ws *wordSet) before(s string, a, window int) bool {
+	lo := a - window
 	if lo < 0 {
 		lo = 0
 	}
@@ -1015,17 +1033,37 @@ const (
 func (st *state) phoneContext(s string, a int) bool {
 	if st.ctxPhone == ctxUnknown {
 		st.ctxPhone = ctxNo
-		if st.keyFlag(keyPhone) || st.e.phoneWords.before(s, a) {
+		if st.keyFlag(keyPhone) || st.e.phoneWords.before(s, a, contextWindow) {
 			st.ctxPhone = ctxYes
 		}
 	}
 	return st.ctxPhone == ctxYes
 }
 
+// phoneLabelAfter reports whether the number ending at b is labelled right after it: "555-0100 (fax)",
+// "555-0100-Office", "555 0100 mobile".
+func phoneLabelAfter(s string, b int) bool {
+	j := b
+	for k := 0; k < 3 && j < len(s) && (s[j] == ' ' || s[j] == '-' || s[j] == '(' || s[j] == ',' || s[j] == '/'); k++ {
+		j++
+	}
+	if j == b && j < len(s) && isWord(s[j]) {
+		return false
+	}
+	for _, w := range phoneLabels {
+		if hasPrefixFold(s[j:], w) && (j+len(w) == len(s) || !isAlpha(s[j+len(w)])) {
+			return true
+		}
+	}
+	return false
+}
+
+var phoneLabels = []string{"fax", "office", "mobile", "cell", "phone", "tel", "home", "work"}
+
 func (st *state) ssnContext(s string, a int) bool {
 	if st.ctxSSN == ctxUnknown {
 		st.ctxSSN = ctxNo
-		if st.keyFlag(keySSN) || ssnWords.before(s, a) {
+		if st.keyFlag(keySSN) || ssnWords.before(s, a, ssnContextWindow) {
 			st.ctxSSN = ctxYes
 		}
 	}
@@ -1040,7 +1078,7 @@ func (st *state) versionContext(s string, a int) bool {
 	if lo < 0 {
 		lo = 0
 	}
-	return versionWords.before(s[lo:], a-lo)
+	return versionWords.before(s[lo:], a-lo, contextWindow)
 }
 
 // idContext reports whether a number at a is an identifier: under an id/timestamp-like key, or in text right

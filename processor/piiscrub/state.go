@@ -111,6 +111,7 @@ type state struct {
 	dec     [maxURLDepth + 2][]byte
 	tmp     [maxURLDepth + 2][]byte
 	ibanBuf [34]byte
+	digBuf  [24]byte
 	jwtBuf  [1536]byte
 	renames []rename
 
