@@ -37,16 +37,57 @@ type batch[T any] struct {
 	nonDefault int
 	lastTenant string
 	lastSlot   int
+	// resource holds the resource side of the rules for the resource being split.
+	resource resourcePlan
+	// fallbackSlot is the slot of the records of this resource on which no record rule finds its
+	// attribute (most records), once known; slotUnknown before, or when it must be resolved per
+	// record because it is counted (dropped or overflowed records).
+	fallbackSlot int
 }
+
+const slotUnknown = -2
 
 func (r *router[T]) newBatch() *batch[T] {
-	return &batch[T]{router: r, slots: make(map[string]int, 4), lastSlot: -1}
+	return &batch[T]{router: r, slots: make(map[string]int, 4), lastSlot: -1, fallbackSlot: slotUnknown}
 }
 
-// route resolves the tenant of `weight` records sharing these attributes and returns their slot,
-// or -1 when they are dropped.
-func (b *batch[T]) route(record, resource pcommon.Map, weight int) int {
-	return b.slot(b.router.resolver.resolve(record, resource, &b.tally), weight)
+// planResource evaluates the rules' resource side once for the records of one resource; routeRecord
+// and routeResource then use it.
+func (b *batch[T]) planResource(resource pcommon.Map) {
+	b.router.resolver.planResource(resource, &b.resource)
+	b.fallbackSlot = slotUnknown
+}
+
+// routeRecord resolves the tenant of one record of the planned resource and returns its slot, or -1
+// when it is dropped.
+func (b *batch[T]) routeRecord(record pcommon.Map) int {
+	res := b.router.resolver
+	if res.recordHits(record) {
+		return b.slot(res.resolveRecord(record, &b.resource, &b.tally), 1)
+	}
+	// No record rule applies: the resource's fallback, resolved once per resource.
+	if b.fallbackSlot != slotUnknown {
+		if b.resource.fallbackHasRej {
+			res.resolveResource(&b.resource, 1, &b.tally) // counts the rejections on the way
+		}
+		return b.fallbackSlot
+	}
+	tenant := res.resolveResource(&b.resource, 1, &b.tally)
+	slot := b.slot(tenant, 1)
+	if tenant == "" && b.router.cfg.Unmatched == UnmatchedDefault {
+		tenant = b.router.cfg.DefaultTenant
+	}
+	// Reuse the slot only when it is the tenant's own (nothing dropped or overflowed, which must be
+	// counted per record).
+	if own, ok := b.slots[tenant]; ok && tenant != "" && own == slot {
+		b.fallbackSlot = slot
+	}
+	return slot
+}
+
+// routeResource returns the slot of all `weight` records of the planned resource (resourceOnly rules).
+func (b *batch[T]) routeResource(weight int) int {
+	return b.slot(b.router.resolver.resolveResource(&b.resource, weight, &b.tally), weight)
 }
 
 func (b *batch[T]) resourceOnly() bool { return b.router.resolver.resourceOnly }

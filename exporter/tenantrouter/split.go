@@ -4,20 +4,22 @@
 package tenantrouter // import "github.com/otelcol-warden/otelcol-warden/exporter/tenantrouter"
 
 import (
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
 // The split functions MOVE records into their tenant's part (the exporter declares MutatesData, so the
-// pipeline hands it data nobody else reads). When every rule reads resource attributes only, whole
-// resources move without visiting their records. Otherwise logs and spans are resolved per record; the
-// tenant most records of a scope go to keeps the scope (moved in one step), and only the other records
-// move one by one into a copy of their resource and scope. Moving every record individually cost 3.5x
-// otlp_http's marshal path in BenchmarkMarshalPath; this keeps it under 1.5x for typical batches.
-
-var emptyAttributes = pcommon.NewMap()
+// pipeline hands it data nobody else reads). The resource side of the rules is evaluated once per
+// resource (resolver.planResource). When every rule reads resource attributes only, whole resources
+// move without visiting their records. Otherwise logs and spans are resolved per record, and moved in
+// the largest units possible:
+//   - a resource whose records all go to one tenant moves whole;
+//   - otherwise the tenant most of the resource's records go to (the majority) keeps the resource:
+//     a scope whose records all go to another tenant moves whole into a copy of the resource there,
+//     and only the remaining minority records move one by one into copies of their resource and scope;
+//     their husks (and dropped records) are removed, then the resource moves whole to the majority.
+// Moving every record individually cost 3.5x otlp_http's marshal path in BenchmarkMarshalPath.
 
 func splitLogs(ld plog.Logs, b *batch[plog.Logs]) {
 	var resources lazyDest[plog.ResourceLogs]
@@ -26,11 +28,24 @@ func splitLogs(ld plog.Logs, b *batch[plog.Logs]) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
-		res := rl.Resource().Attributes()
+		b.planResource(rl.Resource().Attributes())
 		if b.resourceOnly() {
-			if slot := b.route(emptyAttributes, res, logRecordsIn(rl)); slot >= 0 {
+			if slot := b.routeResource(logRecordsIn(rl)); slot >= 0 {
 				rl.MoveTo(b.parts[slot].data.ResourceLogs().AppendEmpty())
 			}
+			continue
+		}
+		sls := rl.ScopeLogs()
+		plan.reset(logRecordsIn(rl))
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				plan.add(b.routeRecord(lrs.At(k).Attributes()))
+			}
+		}
+		majority := plan.majority()
+		if plan.uniform() {
+			rl.MoveTo(b.parts[majority].data.ResourceLogs().AppendEmpty())
 			continue
 		}
 		resources.reset()
@@ -44,39 +59,42 @@ func splitLogs(ld plog.Logs, b *batch[plog.Logs]) {
 			}
 			return drl
 		}
-		sls := rl.ScopeLogs()
+		first := 0 // index in plan.slots of the scope's first record
 		for j := 0; j < sls.Len(); j++ {
 			sl := sls.At(j)
 			lrs := sl.LogRecords()
-			plan.reset(lrs.Len())
-			for k := 0; k < lrs.Len(); k++ {
-				plan.add(b.route(lrs.At(k).Attributes(), res, 1))
-			}
-			majority := plan.majority()
-			if !plan.uniform() {
-				// Move the minority records out one by one, then drop their husks (and dropped records)
-				// so the majority stays in place and moves with its scope in one step.
-				scopes.reset()
-				for k := 0; k < lrs.Len(); k++ {
-					slot := plan.slots[k]
-					if slot < 0 || slot == majority {
-						continue
-					}
-					dst, ok := scopes.get(slot)
-					if !ok {
-						dst = destResource(slot).ScopeLogs().AppendEmpty()
-						sl.Scope().CopyTo(dst.Scope())
-						dst.SetSchemaUrl(sl.SchemaUrl())
-						scopes.set(slot, dst)
-					}
-					lrs.At(k).MoveTo(dst.LogRecords().AppendEmpty())
+			slots := plan.slots[first : first+lrs.Len()]
+			first += lrs.Len()
+			if slot, ok := sameSlot(slots); ok {
+				if slot != majority && slot >= 0 {
+					sl.MoveTo(destResource(slot).ScopeLogs().AppendEmpty())
+				} else if slot < 0 {
+					lrs.RemoveIf(func(plog.LogRecord) bool { return true })
 				}
-				k := -1
-				lrs.RemoveIf(func(plog.LogRecord) bool { k++; return plan.slots[k] != majority })
+				continue
 			}
-			if majority >= 0 {
-				sl.MoveTo(destResource(majority).ScopeLogs().AppendEmpty())
+			scopes.reset()
+			for k, slot := range slots {
+				if slot < 0 || slot == majority {
+					continue
+				}
+				dst, ok := scopes.get(slot)
+				if !ok {
+					dst = destResource(slot).ScopeLogs().AppendEmpty()
+					dst.LogRecords().EnsureCapacity(countSlot(slots[k:], slot))
+					sl.Scope().CopyTo(dst.Scope())
+					dst.SetSchemaUrl(sl.SchemaUrl())
+					scopes.set(slot, dst)
+				}
+				lrs.At(k).MoveTo(dst.LogRecords().AppendEmpty())
 			}
+			k := -1
+			lrs.RemoveIf(func(plog.LogRecord) bool { k++; return slots[k] != majority })
+		}
+		if majority >= 0 {
+			// scopes emptied by the moves (and scopes that had no records) do not travel
+			sls.RemoveIf(func(sl plog.ScopeLogs) bool { return sl.LogRecords().Len() == 0 })
+			rl.MoveTo(b.parts[majority].data.ResourceLogs().AppendEmpty())
 		}
 	}
 }
@@ -96,11 +114,24 @@ func splitTraces(td ptrace.Traces, b *batch[ptrace.Traces]) {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
-		res := rs.Resource().Attributes()
+		b.planResource(rs.Resource().Attributes())
 		if b.resourceOnly() {
-			if slot := b.route(emptyAttributes, res, spansIn(rs)); slot >= 0 {
+			if slot := b.routeResource(spansIn(rs)); slot >= 0 {
 				rs.MoveTo(b.parts[slot].data.ResourceSpans().AppendEmpty())
 			}
+			continue
+		}
+		sss := rs.ScopeSpans()
+		plan.reset(spansIn(rs))
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				plan.add(b.routeRecord(spans.At(k).Attributes()))
+			}
+		}
+		majority := plan.majority()
+		if plan.uniform() {
+			rs.MoveTo(b.parts[majority].data.ResourceSpans().AppendEmpty())
 			continue
 		}
 		resources.reset()
@@ -114,37 +145,41 @@ func splitTraces(td ptrace.Traces, b *batch[ptrace.Traces]) {
 			}
 			return drs
 		}
-		sss := rs.ScopeSpans()
+		first := 0
 		for j := 0; j < sss.Len(); j++ {
 			ss := sss.At(j)
 			spans := ss.Spans()
-			plan.reset(spans.Len())
-			for k := 0; k < spans.Len(); k++ {
-				plan.add(b.route(spans.At(k).Attributes(), res, 1))
-			}
-			majority := plan.majority()
-			if !plan.uniform() {
-				scopes.reset()
-				for k := 0; k < spans.Len(); k++ {
-					slot := plan.slots[k]
-					if slot < 0 || slot == majority {
-						continue
-					}
-					dst, ok := scopes.get(slot)
-					if !ok {
-						dst = destResource(slot).ScopeSpans().AppendEmpty()
-						ss.Scope().CopyTo(dst.Scope())
-						dst.SetSchemaUrl(ss.SchemaUrl())
-						scopes.set(slot, dst)
-					}
-					spans.At(k).MoveTo(dst.Spans().AppendEmpty())
+			slots := plan.slots[first : first+spans.Len()]
+			first += spans.Len()
+			if slot, ok := sameSlot(slots); ok {
+				if slot != majority && slot >= 0 {
+					ss.MoveTo(destResource(slot).ScopeSpans().AppendEmpty())
+				} else if slot < 0 {
+					spans.RemoveIf(func(ptrace.Span) bool { return true })
 				}
-				k := -1
-				spans.RemoveIf(func(ptrace.Span) bool { k++; return plan.slots[k] != majority })
+				continue
 			}
-			if majority >= 0 {
-				ss.MoveTo(destResource(majority).ScopeSpans().AppendEmpty())
+			scopes.reset()
+			for k, slot := range slots {
+				if slot < 0 || slot == majority {
+					continue
+				}
+				dst, ok := scopes.get(slot)
+				if !ok {
+					dst = destResource(slot).ScopeSpans().AppendEmpty()
+					dst.Spans().EnsureCapacity(countSlot(slots[k:], slot))
+					ss.Scope().CopyTo(dst.Scope())
+					dst.SetSchemaUrl(ss.SchemaUrl())
+					scopes.set(slot, dst)
+				}
+				spans.At(k).MoveTo(dst.Spans().AppendEmpty())
 			}
+			k := -1
+			spans.RemoveIf(func(ptrace.Span) bool { k++; return slots[k] != majority })
+		}
+		if majority >= 0 {
+			sss.RemoveIf(func(ss ptrace.ScopeSpans) bool { return ss.Spans().Len() == 0 })
+			rs.MoveTo(b.parts[majority].data.ResourceSpans().AppendEmpty())
 		}
 	}
 }
@@ -157,6 +192,30 @@ func spansIn(rs ptrace.ResourceSpans) int {
 	return n
 }
 
+// countSlot counts the records going to slot.
+func countSlot(slots []int, slot int) int {
+	n := 0
+	for _, s := range slots {
+		if s == slot {
+			n++
+		}
+	}
+	return n
+}
+
+// sameSlot reports whether all records of a scope go to the same slot (false for an empty scope).
+func sameSlot(slots []int) (int, bool) {
+	if len(slots) == 0 {
+		return 0, false
+	}
+	for _, s := range slots[1:] {
+		if s != slots[0] {
+			return 0, false
+		}
+	}
+	return slots[0], true
+}
+
 // splitMetrics routes per data point: a metric whose points belong to several tenants is re-created
 // (name, description, unit, metadata, type, temporality, monotonicity) once per tenant.
 func splitMetrics(md pmetric.Metrics, b *batch[pmetric.Metrics]) {
@@ -166,9 +225,9 @@ func splitMetrics(md pmetric.Metrics, b *batch[pmetric.Metrics]) {
 	rms := md.ResourceMetrics()
 	for i := 0; i < rms.Len(); i++ {
 		rm := rms.At(i)
-		res := rm.Resource().Attributes()
+		b.planResource(rm.Resource().Attributes())
 		if b.resourceOnly() {
-			if slot := b.route(emptyAttributes, res, dataPointsIn(rm)); slot >= 0 {
+			if slot := b.routeResource(dataPointsIn(rm)); slot >= 0 {
 				rm.MoveTo(b.parts[slot].data.ResourceMetrics().AppendEmpty())
 			}
 			continue
@@ -206,46 +265,46 @@ func splitMetrics(md pmetric.Metrics, b *batch[pmetric.Metrics]) {
 					metrics.set(slot, dm)
 					return dm
 				}
-				splitDataPoints(m, res, b, destMetric)
+				splitDataPoints(m, b, destMetric)
 			}
 		}
 	}
 }
 
-func splitDataPoints(m pmetric.Metric, res pcommon.Map, b *batch[pmetric.Metrics], dest func(int) pmetric.Metric) {
+func splitDataPoints(m pmetric.Metric, b *batch[pmetric.Metrics], dest func(int) pmetric.Metric) {
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		dps := m.Gauge().DataPoints()
 		for i := 0; i < dps.Len(); i++ {
-			if slot := b.route(dps.At(i).Attributes(), res, 1); slot >= 0 {
+			if slot := b.routeRecord(dps.At(i).Attributes()); slot >= 0 {
 				dps.At(i).MoveTo(dest(slot).Gauge().DataPoints().AppendEmpty())
 			}
 		}
 	case pmetric.MetricTypeSum:
 		dps := m.Sum().DataPoints()
 		for i := 0; i < dps.Len(); i++ {
-			if slot := b.route(dps.At(i).Attributes(), res, 1); slot >= 0 {
+			if slot := b.routeRecord(dps.At(i).Attributes()); slot >= 0 {
 				dps.At(i).MoveTo(dest(slot).Sum().DataPoints().AppendEmpty())
 			}
 		}
 	case pmetric.MetricTypeHistogram:
 		dps := m.Histogram().DataPoints()
 		for i := 0; i < dps.Len(); i++ {
-			if slot := b.route(dps.At(i).Attributes(), res, 1); slot >= 0 {
+			if slot := b.routeRecord(dps.At(i).Attributes()); slot >= 0 {
 				dps.At(i).MoveTo(dest(slot).Histogram().DataPoints().AppendEmpty())
 			}
 		}
 	case pmetric.MetricTypeExponentialHistogram:
 		dps := m.ExponentialHistogram().DataPoints()
 		for i := 0; i < dps.Len(); i++ {
-			if slot := b.route(dps.At(i).Attributes(), res, 1); slot >= 0 {
+			if slot := b.routeRecord(dps.At(i).Attributes()); slot >= 0 {
 				dps.At(i).MoveTo(dest(slot).ExponentialHistogram().DataPoints().AppendEmpty())
 			}
 		}
 	case pmetric.MetricTypeSummary:
 		dps := m.Summary().DataPoints()
 		for i := 0; i < dps.Len(); i++ {
-			if slot := b.route(dps.At(i).Attributes(), res, 1); slot >= 0 {
+			if slot := b.routeRecord(dps.At(i).Attributes()); slot >= 0 {
 				dps.At(i).MoveTo(dest(slot).Summary().DataPoints().AppendEmpty())
 			}
 		}
@@ -300,8 +359,8 @@ func dataPointCount(m pmetric.Metric) int {
 	return 0
 }
 
-// scopePlan holds the slot of every record of one scope and the record count per slot, reused
-// across scopes.
+// scopePlan holds the slot of every record of one resource and the record count per slot, reused
+// across resources.
 type scopePlan struct {
 	slots  []int
 	counts []int
