@@ -221,6 +221,10 @@ func TestScaleOutTraceCompleteness(t *testing.T) {
 	d.startAgents(2)
 	clients := []*OTLPClient{NewOTLPClient(t, d.agents[0].grpc), NewOTLPClient(t, d.agents[1].grpc)}
 
+	idleCPU := map[string]float64{}
+	for _, c := range append([]*Collector{d.gateways[0].Collector, d.gateways[1].Collector, d.gateways[2].Collector}, d.agents[0].Collector, d.agents[1].Collector) {
+		idleCPU[c.name] = c.SelfMetric(t, "otelcol_process_cpu_seconds")
+	}
 	workload := newWorkload(0, traces)
 	began := time.Now()
 	for i := 0; i < traces; i += batch {
@@ -244,9 +248,19 @@ func TestScaleOutTraceCompleteness(t *testing.T) {
 	if f.errorsSeen != f.errorsSent || f.errorsComplete != f.errorsSent {
 		t.Errorf("error traces: %d sent, %d arrived, %d complete; tail_policy keeps every one", f.errorsSent, f.errorsSeen, f.errorsComplete)
 	}
+	// Sizing figures: CPU spent on the workload (after start-up) per span, and memory afterwards.
 	for _, g := range d.gateways {
-		t.Logf("%s: tail_policy decided %.0f traces, kept %.0f", g.name,
-			g.SelfMetric(t, "otelcol_processor_tail_policy_traces"), g.SelfMetric(t, "otelcol_processor_tail_policy_traces", `decision="kept"`))
+		spans := g.SelfMetric(t, "otelcol_receiver_accepted_spans")
+		cpu := g.SelfMetric(t, "otelcol_process_cpu_seconds") - idleCPU[g.name]
+		t.Logf("%s: %0.f spans, tail_policy decided %.0f traces, kept %.0f; %.2f CPU-s (%.0f spans per CPU-second), RSS %.0f MiB, heap %.0f MiB",
+			g.name, spans, g.SelfMetric(t, "otelcol_processor_tail_policy_traces"), g.SelfMetric(t, "otelcol_processor_tail_policy_traces", `decision="kept"`),
+			cpu, spans/cpu, g.SelfMetric(t, "otelcol_process_memory_rss")/(1<<20), g.SelfMetric(t, "otelcol_process_runtime_heap_alloc_bytes")/(1<<20))
+	}
+	for _, a := range d.agents {
+		spans := a.SelfMetric(t, "otelcol_receiver_accepted_spans")
+		cpu := a.SelfMetric(t, "otelcol_process_cpu_seconds") - idleCPU[a.name]
+		t.Logf("%s: %.0f spans; %.2f CPU-s (%.0f spans per CPU-second), RSS %.0f MiB, heap %.0f MiB", a.name, spans, cpu, spans/cpu,
+			a.SelfMetric(t, "otelcol_process_memory_rss")/(1<<20), a.SelfMetric(t, "otelcol_process_runtime_heap_alloc_bytes")/(1<<20))
 	}
 }
 

@@ -189,6 +189,17 @@ func TestSecretsAreFilesNotEnvironment(t *testing.T) {
 		}
 	}
 	agent := b.workload(t, "agent")
+	// The agents verify the gateways' certificate; its private key stays with the gateways.
+	for _, v := range agent.template.Spec.Volumes {
+		if v.Secret == nil {
+			continue
+		}
+		for _, item := range v.Secret.Items {
+			if strings.HasSuffix(item.Key, ".key") && item.Key != "key" {
+				t.Errorf("agent: volume %s mounts the private key %s of Secret %s", v.Name, item.Key, v.Secret.SecretName)
+			}
+		}
+	}
 	keyFile, ok := envValue(collectorContainer(t, agent), "WARDEN_PII_KEY_FILE")
 	if !ok {
 		t.Fatal("agent: WARDEN_PII_KEY_FILE is not set")
