@@ -6,6 +6,7 @@ package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -145,8 +146,8 @@ func (rs *ruleSet) isError(span ptrace.Span, attrs pcommon.Map) bool {
 			case pcommon.ValueTypeInt:
 				return v.Int() >= rs.httpStatusMin
 			case pcommon.ValueTypeStr:
-				var code int64
-				if _, err := fmt.Sscan(v.Str(), &code); err == nil {
+				// Decimal only: fmt.Sscan would read "0500" as octal and "0x1f4" as 500.
+				if code, err := strconv.ParseInt(strings.TrimSpace(v.Str()), 10, 64); err == nil {
 					return code >= rs.httpStatusMin
 				}
 			}

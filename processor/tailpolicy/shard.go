@@ -480,18 +480,23 @@ const samplingRuleAttribute = "sampling.rule"
 func (s *shard) stampThreshold(span ptrace.Span, th sampling.Threshold) {
 	ts := span.TraceState()
 	raw := ts.AsRaw()
-	if raw == "" {
+	var w3c sampling.W3CTraceState
+	var err error
+	if raw != "" {
+		w3c, err = sampling.NewW3CTraceState(raw)
+		if err != nil {
+			// Unusable downstream too (W3C lets a participant discard an invalid
+			// tracestate): replaced, so that the span still carries its th.
+			s.eng.tel.badInput(badUnparseableTracestate, 1)
+		}
+	}
+	if raw == "" || err != nil {
 		tv, ok := s.tvalues[th]
 		if !ok {
 			tv = "ot=th:" + th.TValue()
 			s.tvalues[th] = tv
 		}
 		ts.FromRaw(tv)
-		return
-	}
-	w3c, err := sampling.NewW3CTraceState(raw)
-	if err != nil {
-		s.eng.tel.badInput(badUnparseableTracestate, 1)
 		return
 	}
 	if err := w3c.OTelValue().UpdateTValueWithSampling(th); err != nil {
