@@ -295,9 +295,8 @@ type decision struct {
 	outKey    uint64
 	inKey     uint64
 	fresh     bool       // the output series was admitted by this point
-	converted bool       // the output was a pass-through series until now
-	seed      admission  // its pass-through state at take-over
-	adm       *admission // for pass-through points, to remember the last value
+	converted bool       // the output was a pass-through series until now: adm holds its last pass-through state
+	adm       *admission // the output's admission (nil for the overflow series)
 }
 
 // route runs steps 1-5 (relabel, deny list, normalisation, per-label limit, series cap) on
@@ -422,10 +421,10 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 	if !d.overflow {
 		if !d.fresh && !adm.aggregated {
 			d.converted = true
-			d.seed = *adm
 		}
 		adm.aggregated = true
 		adm.lastSeen = g.clock
+		d.adm = adm
 	}
 	return d
 }
@@ -468,17 +467,17 @@ func (g *guard) output(mc *metricCtx, d decision, start, ts pcommon.Timestamp, f
 		}
 	}
 	if d.converted {
-		out.converted, out.baselineInput, out.lastEmit = true, d.outKey, pcommon.Timestamp(d.seed.lastTs)
-		out.seed = d.seed
+		out.converted, out.baselineInput, out.lastEmit = true, d.outKey, pcommon.Timestamp(d.adm.lastTs)
+		out.seed = *d.adm
 	}
 	out.start = start
 	if !full || start == 0 {
 		out.start = ts
 	}
-	if d.converted && d.seed.hasValue && mc.om.typ == pmetric.MetricTypeSum && mc.om.cumulative() && mc.om.monotonic {
+	if d.converted && out.seed.hasValue && mc.om.typ == pmetric.MetricTypeSum && mc.om.cumulative() && mc.om.monotonic {
 		// A pass-through counter taken over by a fold continues from its last value with its
 		// start: Prometheus sees no reset (it could not tell one that does not go down).
-		out.value, out.start = d.seed.lastValue, pcommon.Timestamp(d.seed.lastStart)
+		out.value, out.start = out.seed.lastValue, pcommon.Timestamp(out.seed.lastStart)
 	} else if d.converted {
 		out.start = ts // other types restart, which the new start time declares
 	}
@@ -568,7 +567,7 @@ func (g *guard) numberPoints(c *counts, mc *metricCtx, dps pmetric.NumberDataPoi
 			return g.dropPoint(c, reasonNegativeCounter)
 		}
 		d := g.route(mc, dp.Attributes(), dp.Timestamp())
-		if d.adm != nil && monotonic {
+		if d.adm != nil && !d.fold && monotonic {
 			d.adm.lastValue, d.adm.lastStart, d.adm.hasValue = v, uint64(dp.StartTimestamp()), true
 		}
 		return g.apply(c, mc, d, dp.Exemplars(), func() string {
