@@ -72,8 +72,6 @@ type inputState struct {
 	count    uint64
 	sum      float64
 	expo     *expoHist
-	// moved is set when the input left another output: its first point here is a baseline.
-	moved bool
 }
 
 func newOutputMetric(res pcommon.Resource, sc pcommon.InstrumentationScope, m pmetric.Metric, b *budget) *outputMetric {

@@ -500,15 +500,22 @@ func (g *guard) inputFor(mc *metricCtx, out *outputSeries, d decision) (*inputSt
 		return nil, false, reasonStateFull
 	}
 	if in != nil {
-		// The input now maps to another output (its label hit a limit, or was flagged):
-		// the old output keeps what it counted, the new one starts from this input's baseline.
+		// The input now maps to another output (its label was flagged, or a value aged out of
+		// a limit): the old output keeps what it counted, the new one continues from the
+		// input's last value, so no increase is lost or counted twice.
 		g.detachInput(in)
+		in.out, in.lastSeen = out, g.clock
+		out.inputs++
+		if sumsLatestValues(mc.om) {
+			out.value += in.last
+			out.dirty = true
+		}
+		return in, false, ""
 	}
-	moved := in != nil
-	in = &inputState{out: out, lastSeen: g.clock, moved: moved}
+	in = &inputState{out: out, lastSeen: g.clock}
 	out.inputs++
 	g.inputs[d.inKey] = in
-	if out.converted && d.inKey == out.baselineInput && out.seed.hasValue && !moved &&
+	if out.converted && d.inKey == out.baselineInput && out.seed.hasValue &&
 		mc.om.typ == pmetric.MetricTypeSum && mc.om.cumulative() && mc.om.monotonic {
 		// The series passed through until a fold took it over: continue from its last value.
 		in.last, in.start, in.lastTs = out.seed.lastValue, pcommon.Timestamp(out.seed.lastStart), pcommon.Timestamp(out.seed.lastTs)
@@ -517,14 +524,20 @@ func (g *guard) inputFor(mc *metricCtx, out *outputSeries, d decision) (*inputSt
 	return in, true, ""
 }
 
+// sumsLatestValues reports whether an output is the sum of the latest value of each live
+// input (gauge sum, non-monotonic cumulative sum) rather than of increases.
+func sumsLatestValues(om *outputMetric) bool {
+	return (om.typ == pmetric.MetricTypeGauge && om.budget.policy.gauge == GaugeSum) ||
+		(om.typ == pmetric.MetricTypeSum && om.cumulative() && !om.monotonic)
+}
+
 // detachInput removes an input from its output. Outputs that sum the latest value of each
 // live input (gauge sum, non-monotonic cumulative sum) lose its contribution; monotonic
 // outputs keep it, since a counter must never go down.
 func (g *guard) detachInput(in *inputState) {
 	out := in.out
 	out.inputs--
-	om := out.metric
-	if om.typ == pmetric.MetricTypeGauge || (om.typ == pmetric.MetricTypeSum && om.cumulative() && !om.monotonic) {
+	if sumsLatestValues(out.metric) {
 		out.value -= in.last
 		out.dirty = true
 	}
@@ -539,7 +552,7 @@ func (g *guard) fold(mc *metricCtx, d decision, start, ts pcommon.Timestamp, mer
 		return reason
 	}
 	if isNew {
-		full = firstContribution(out, d.inKey, start, g.startTime) && !in.moved
+		full = firstContribution(out, d.inKey, start, g.startTime)
 	}
 	return merge(mc.om, out, in, isNew, full)
 }

@@ -318,3 +318,32 @@ func TestRelabelRulesApplyToOTelNames(t *testing.T) {
 		})
 	}
 }
+
+func TestInputMovingToAnotherOutputKeepsItsIncreases(t *testing.T) {
+	tg := newTestGuard(t, func(c *Config) {
+		c.Mode = ModeAuto
+		c.MaxValuesPerLabel, c.MaxSeriesPerMetric = 0, 0
+		c.Detection.MaxNewValuesPerWindow = 2
+	})
+	send := func(v float64, ts time.Duration) {
+		var pts []point
+		for i := range 4 {
+			pts = append(pts, point{attrs: map[string]any{"cart": "c" + strconv.Itoa(i), "user_id": "u" + strconv.Itoa(i)}, value: v, start: time.Second, ts: ts})
+		}
+		tg.consume(t, numberMetrics("items", sumKind{}, pts...))
+	}
+	send(10, 10*time.Second)
+	tg.flushAt(t, 20*time.Second)
+	tg.now = t0.Add(21 * time.Second)
+	tg.detect() // cart grew by 4 > 2: flagged, dropped from now on
+	send(15, 30*time.Second)
+	tg.flushAt(t, 40*time.Second)
+
+	total := 0.0
+	for _, p := range tg.numberPoints("items") {
+		if _, ok := p.attrs["cart"]; !ok {
+			total += p.value
+		}
+	}
+	assert.Equal(t, 4*5.0, total, "after the move each input adds only its increase (+5), nothing re-counted")
+}
