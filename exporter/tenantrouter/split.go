@@ -30,8 +30,11 @@ func splitLogs(ld plog.Logs, b *batch[plog.Logs]) {
 		rl := rls.At(i)
 		b.planResource(rl.Resource().Attributes())
 		if b.resourceOnly() {
-			if slot := b.routeResource(logRecordsIn(rl)); slot >= 0 {
-				rl.MoveTo(b.parts[slot].data.ResourceLogs().AppendEmpty())
+			// a resource without records is not sent (it would make an empty request)
+			if n := logRecordsIn(rl); n > 0 {
+				if slot := b.routeResource(n); slot >= 0 {
+					rl.MoveTo(b.parts[slot].data.ResourceLogs().AppendEmpty())
+				}
 			}
 			continue
 		}
@@ -116,8 +119,11 @@ func splitTraces(td ptrace.Traces, b *batch[ptrace.Traces]) {
 		rs := rss.At(i)
 		b.planResource(rs.Resource().Attributes())
 		if b.resourceOnly() {
-			if slot := b.routeResource(spansIn(rs)); slot >= 0 {
-				rs.MoveTo(b.parts[slot].data.ResourceSpans().AppendEmpty())
+			// a resource without records is not sent (it would make an empty request)
+			if n := spansIn(rs); n > 0 {
+				if slot := b.routeResource(n); slot >= 0 {
+					rs.MoveTo(b.parts[slot].data.ResourceSpans().AppendEmpty())
+				}
 			}
 			continue
 		}
@@ -227,8 +233,11 @@ func splitMetrics(md pmetric.Metrics, b *batch[pmetric.Metrics]) {
 		rm := rms.At(i)
 		b.planResource(rm.Resource().Attributes())
 		if b.resourceOnly() {
-			if slot := b.routeResource(dataPointsIn(rm)); slot >= 0 {
-				rm.MoveTo(b.parts[slot].data.ResourceMetrics().AppendEmpty())
+			// a resource without records is not sent (it would make an empty request)
+			if n := dataPointsIn(rm); n > 0 {
+				if slot := b.routeResource(n); slot >= 0 {
+					rm.MoveTo(b.parts[slot].data.ResourceMetrics().AppendEmpty())
+				}
 			}
 			continue
 		}
