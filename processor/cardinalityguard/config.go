@@ -7,11 +7,10 @@ import (
 	"regexp"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
-	"go.yaml.in/yaml/v2"
-
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/relabel"
+	"go.opentelemetry.io/collector/component"
+	"go.yaml.in/yaml/v2"
 )
 
 // Mode selects what the processor does with what it finds.

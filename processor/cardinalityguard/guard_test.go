@@ -3,11 +3,6 @@ package cardinalityguard
 import (
 	"context"
 	"encoding/json"
-	"github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard/internal/metadatatest"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"math"
 	"strconv"
 	"testing"
@@ -15,8 +10,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+
+	"github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard/internal/metadatatest"
 )
 
 func TestPassThroughLeavesCleanSeriesUntouched(t *testing.T) {
