@@ -36,7 +36,8 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-func manifestDir(t *testing.T) string { return filepath.Join(repoRoot(t), "configs", "k8s") }
+// kustomizeRoot holds kustomization.yaml: the collector configs are beside it, the manifests in k8s/.
+func kustomizeRoot(t *testing.T) string { return filepath.Join(repoRoot(t), "configs") }
 
 // kustomization is the subset of kustomize's Kustomization this repository uses. It is decoded
 // strictly, so a field added to kustomization.yaml must be added here and handled by the tests.
@@ -122,7 +123,7 @@ func splitDocuments(data []byte) ([][]byte, error) {
 
 func loadKustomization(t *testing.T) kustomization {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(manifestDir(t), "kustomization.yaml"))
+	data, err := os.ReadFile(filepath.Join(kustomizeRoot(t), "kustomization.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func loadBundle(t *testing.T) *bundle {
 	k := loadKustomization(t)
 	b := &bundle{namespace: k.Namespace, configMaps: map[string]generatedConfigMap{}}
 	for _, res := range k.Resources {
-		path := filepath.Join(manifestDir(t), res)
+		path := filepath.Join(kustomizeRoot(t), res)
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatalf("resource %q listed in kustomization.yaml: %v", res, err)
@@ -202,7 +203,7 @@ func loadBundle(t *testing.T) *bundle {
 				file = key
 				key = filepath.Base(file)
 			}
-			path := filepath.Join(manifestDir(t), file)
+			path := filepath.Join(kustomizeRoot(t), file)
 			if _, err := os.Stat(path); err != nil {
 				t.Fatalf("configMapGenerator %q: %v", gen.Name, err)
 			}

@@ -552,7 +552,7 @@ func TestKustomizeBuild(t *testing.T) {
 	if err != nil {
 		t.Skip("kubectl not installed; the source manifests are checked by the other tests")
 	}
-	out, err := exec.Command(kubectl, "kustomize", "--load-restrictor=LoadRestrictionsNone", manifestDir(t)).CombinedOutput()
+	out, err := exec.Command(kubectl, "kustomize", kustomizeRoot(t)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("kubectl kustomize: %v\n%s", err, out)
 	}
