@@ -105,8 +105,8 @@ func TestInvalidUTF8IsCounted(t *testing.T) {
 
 // TestLinearTime: the scan time of pathological inputs grows linearly with their size.
 func TestLinearTime(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing test")
+	if testing.Short() || raceEnabled {
+		t.Skip("timing test: not under -short or -race")
 	}
 	p := newTestProcessor(t, testConfig(t))
 	for _, unit := range []string{"9", "1.", "a@", "4111 ", "+1 ", "::", "eyJa.", "%2", "x@y."} {
@@ -114,8 +114,8 @@ func TestLinearTime(t *testing.T) {
 		big := strings.Repeat(unit, 1<<18)
 		ts := timeIt(func() { scrubString(p, small) })
 		tb := timeIt(func() { scrubString(p, big) })
-		// 16x the input; allow 64x the time before calling it super-linear.
-		assert.Less(t, tb, 64*ts+50*time.Millisecond, "unit %q: %v for 16x input vs %v", unit, tb, ts)
+		// 16x the input; allow 100x the time (a busy machine) before calling it super-linear.
+		assert.Less(t, tb, 100*ts+100*time.Millisecond, "unit %q: %v for 16x input vs %v", unit, tb, ts)
 	}
 }
 

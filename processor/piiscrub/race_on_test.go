@@ -1,0 +1,5 @@
+//go:build race
+
+package piiscrub
+
+const raceEnabled = true
