@@ -20,6 +20,11 @@ type admission struct {
 	lastStart  uint64
 	lastValue  float64
 	lastSeen   uint32 // processor clock (seconds) of the last input
+	// checkedAt and epoch let a pass-through series skip the label steps: they are valid
+	// while the budget's epoch is unchanged (no label flagged or released since) and for
+	// half of max_stale (so that the label values it carries never age out while it lives).
+	checkedAt  uint32
+	epoch      uint32
 	hasValue   bool
 	aggregated bool // true once some input folds into it: every input is then re-aggregated
 }
@@ -36,6 +41,8 @@ type budget struct {
 	// overflowed counts input points folded into the overflow series since start.
 	overflowed uint64
 	folded     uint64
+	// epoch changes whenever a label of this budget is flagged or released.
+	epoch uint32
 }
 
 // labelState tracks one label of one budget.

@@ -42,6 +42,7 @@ func (g *guard) detect() {
 			switch {
 			case !ls.flagged && ls.lastNew > threshold:
 				ls.flagged, ls.flaggedAt = true, clock
+				b.epoch++
 				newlyFlagged++
 				g.logger.Warn("cardinality_guard: label flagged for unbounded growth",
 					zap.String("metric", b.metric), zap.String("scope", b.scope), zap.String("label", ls.key),
@@ -49,6 +50,7 @@ func (g *guard) detect() {
 					zap.Bool("dropped", g.auto))
 			case ls.flagged && clock-ls.flaggedAt >= cooldown && ls.lastNew <= release:
 				ls.flagged = false
+				b.epoch++
 				g.logger.Info("cardinality_guard: label released",
 					zap.String("metric", b.metric), zap.String("scope", b.scope), zap.String("label", ls.key))
 			}

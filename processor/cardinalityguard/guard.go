@@ -54,6 +54,7 @@ type guard struct {
 	policies      []*policy
 	dryRun, auto  bool
 	detectBuckets int
+	recheck       uint32 // seconds after which a pass-through series goes through the label steps again
 	now           func() time.Time
 
 	mu            sync.Mutex
@@ -109,6 +110,7 @@ func newGuard(cfg *Config, set processor.Settings, next consumer.Metrics) (*guar
 	if cfg.Detection.Enabled {
 		g.detectBuckets = cfg.Detection.Buckets
 	}
+	g.recheck = max(uint32(cfg.Reaggregation.MaxStale/time.Second/2), 1)
 	g.startWall = g.now()
 	g.startTime = pcommon.NewTimestampFromTime(g.startWall)
 	if err := g.registerGauges(); err != nil {
@@ -307,10 +309,19 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 	if attrs.Len() > g.cfg.MaxAttributes {
 		return decision{drop: reasonTooManyAttributes}
 	}
+	relabeled := len(p.relabel) > 0
+	if !relabeled {
+		// Fast path: a series already checked and passing through skips the label steps.
+		key := combine(mc.seriesBase, mapHash(attrs))
+		if adm := b.admitted[key]; adm != nil && !adm.aggregated && adm.epoch == b.epoch && g.clock-adm.checkedAt < g.recheck {
+			adm.lastSeen = g.clock
+			adm.lastTs = max(adm.lastTs, uint64(ts))
+			return decision{inKey: key, outKey: key, adm: adm}
+		}
+	}
 	kvs := g.scratch[:0]
 	var inHash, outHash uint64
 	changed, reason := false, ""
-	relabeled := len(p.relabel) > 0
 	if relabeled {
 		inHash = mapHash(attrs)
 		res := b.relabelFor(inHash, attrs, mc.m.Name(), g.cfg.LabelNames)
@@ -409,7 +420,7 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 		}
 	}
 	if !changed && !adm.aggregated {
-		adm.lastSeen = g.clock
+		adm.lastSeen, adm.checkedAt, adm.epoch = g.clock, g.clock, b.epoch
 		adm.lastTs = max(adm.lastTs, uint64(ts))
 		d.adm = adm
 		return d

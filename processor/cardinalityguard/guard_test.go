@@ -348,3 +348,29 @@ func TestInputMovingToAnotherOutputKeepsItsIncreases(t *testing.T) {
 	}
 	assert.Equal(t, 4*5.0, total, "after the move each input adds only its increase (+5), nothing re-counted")
 }
+
+func TestPassThroughFastPathStopsWhenALabelIsFlagged(t *testing.T) {
+	tg := newTestGuard(t, func(c *Config) {
+		c.Mode = ModeAuto
+		c.MaxValuesPerLabel, c.MaxSeriesPerMetric = 0, 0
+		c.Detection.MaxNewValuesPerWindow = 10
+	})
+	batch := func(ts time.Duration) pmetric.Metrics {
+		var pts []point
+		for i := range 50 {
+			pts = append(pts, point{attrs: map[string]any{"cart": "c" + strconv.Itoa(i)}, value: 1, start: time.Second, ts: ts})
+		}
+		return numberMetrics("carts", sumKind{delta: true}, pts...)
+	}
+	tg.consume(t, batch(5*time.Second))
+	tg.consume(t, batch(6*time.Second)) // same series again: fast path
+	require.Equal(t, 100, len(tg.numberPoints("carts")), "passed through twice")
+	tg.now = t0.Add(time.Minute)
+	tg.detect()
+	tg.consume(t, batch(70*time.Second))
+	tg.flushAt(t, 90*time.Second)
+	out := tg.numberPoints("carts")
+	require.Len(t, out, 101, "the known series now fold into one")
+	assert.Equal(t, map[string]any{}, out[100].attrs)
+	assert.Equal(t, 50.0, out[100].value)
+}
