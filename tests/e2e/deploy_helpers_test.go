@@ -315,9 +315,7 @@ func (d *loopbackDeployment) startAgents(n int) {
 func (a *agentProcess) reroute(t testing.TB, d *loopbackDeployment, gateways []string) {
 	t.Helper()
 	a.Stop()
-	if err := os.WriteFile(a.configPath, []byte(d.agentConfig(a.grpc, a.http, gateways)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	a.Reconfigure(d.agentConfig(a.grpc, a.http, gateways))
 	a.Start()
 }
 

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -45,29 +43,6 @@ func sendMetricsUntilAccepted(t testing.TB, client *OTLPClient, md pmetric.Metri
 	}
 }
 
-// allowOutOfOrder restarts Prometheus with storage.tsdb.out_of_order_time_window, as
-// docs/deployment.md recommends for remote-write targets. It is needed: when an agent restarts,
-// its persistent queue puts the batch that was in flight back at the end of the queue, behind newer
-// samples of the same series, and without the window Prometheus rejects that batch with a 400,
-// which the exporter treats as permanent (measured without it: one batch of 5 samples lost).
-func allowOutOfOrder(t testing.TB, p *Prometheus, window string) {
-	t.Helper()
-	p.Stop()
-	cfg := filepath.Join(p.configDir, "prometheus.yml")
-	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = fmt.Fprintf(f, "storage:\n  tsdb:\n    out_of_order_time_window: %s\n", window)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Start()
-}
-
 // TestDeployPrometheusOutage runs agent -> gateway -> real Prometheus with the shipped configs,
 // stops Prometheus for 30 s in the middle of a metrics stream, and restarts the agent during the
 // outage. The gateway writes synchronously, so the batches wait in the agent's file_storage queue;
@@ -81,8 +56,11 @@ func TestDeployPrometheusOutage(t *testing.T) {
 		outageLen  = 30 * time.Second
 		streamTime = outageAt + outageLen + 10*time.Second
 	)
-	prom := StartPrometheus(t)
-	allowOutOfOrder(t, prom, "30m")
+	// The out-of-order window docs/deployment.md recommends for remote-write targets is needed: when an
+	// agent restarts, its persistent queue puts the batch that was in flight back at the end of the queue,
+	// behind newer samples of the same series, and without the window Prometheus rejects that batch with a
+	// 400, which the exporter treats as permanent (measured without it: one batch of 5 samples lost).
+	prom := StartPrometheus(t, WithOutOfOrderWindow("30m"))
 	d := newLoopbackDeployment(t)
 	d.remoteWriteURL = prom.RemoteWriteURL()
 	d.startGateways(1)

@@ -196,6 +196,14 @@ func (c *Collector) Start() {
 	}
 }
 
+// Reconfigure replaces the config file; it takes effect at the next Start, as a rolled-out ConfigMap does.
+func (c *Collector) Reconfigure(configYAML string) {
+	c.t.Helper()
+	if err := os.WriteFile(c.configPath, []byte(configYAML), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
 // Stop sends SIGTERM and waits for a graceful shutdown (killing the process after stopTimeout).
 func (c *Collector) Stop() { c.signal(syscall.SIGTERM) }
 
@@ -437,13 +445,21 @@ type Prometheus struct {
 	cmd       *exec.Cmd
 	done      chan struct{}
 	log       *syncBuffer
-	configDir string
 }
 
 // PrometheusOption adjusts the server.
 type PrometheusOption func(*prometheusSettings)
 
-type prometheusSettings struct{ scrapeTargets []string }
+type prometheusSettings struct {
+	scrapeTargets    []string
+	outOfOrderWindow string
+}
+
+// WithOutOfOrderWindow sets storage.tsdb.out_of_order_time_window (e.g. "30m"), as recommended for
+// remote-write targets whose senders may replay a queue after a restart.
+func WithOutOfOrderWindow(window string) PrometheusOption {
+	return func(s *prometheusSettings) { s.outOfOrderWindow = window }
+}
 
 // WithScrapeTargets makes Prometheus scrape these host:port targets every second.
 func WithScrapeTargets(targets ...string) PrometheusOption {
@@ -469,11 +485,14 @@ func StartPrometheus(t testing.TB, opts ...PrometheusOption) *Prometheus {
 	} else {
 		cfg = strings.TrimSuffix(cfg, "scrape_configs:\n")
 	}
+	if s.outOfOrderWindow != "" {
+		cfg += "storage:\n  tsdb:\n    out_of_order_time_window: " + s.outOfOrderWindow + "\n"
+	}
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := &Prometheus{t: t, bin: bin, Endpoint: FreeEndpoint(t), log: &syncBuffer{}, configDir: dir}
+	p := &Prometheus{t: t, bin: bin, Endpoint: FreeEndpoint(t), log: &syncBuffer{}}
 	p.args = []string{
 		"--config.file=" + cfgPath,
 		"--storage.tsdb.path=" + filepath.Join(dir, "tsdb"),
