@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -68,45 +67,22 @@ func benchRouter(b *testing.B, cfg *Config) *router[plog.Logs] {
 // just before it is used: splitting moves records out of it, and a fresh copy is hot in the CPU cache
 // the way a batch is when it arrives from the receiver and the processors. Both sides of
 // BenchmarkMarshalPath read their input this way, so they see the same memory layout.
-//
-// It also measures the process's CPU time (user+system, all threads: GC included) while the timer runs.
-// On a shared machine, wall time per op swings by ±40 % with the load of other processes; CPU time is
-// steadier, so both are reported (ns/record is wall time, cpu-ns/record is CPU time).
 type batchCopies struct {
-	src     plog.Logs
-	cpu     time.Duration
-	cpuMark time.Duration
-	started bool
+	src plog.Logs
 }
 
 func (c *batchCopies) get(b *testing.B) plog.Logs {
 	b.StopTimer()
-	if c.started {
-		c.cpu += processCPU() - c.cpuMark
-	}
 	ld := plog.NewLogs()
 	c.src.CopyTo(ld)
-	c.started = true
-	c.cpuMark = processCPU()
 	b.StartTimer()
 	return ld
 }
 
-// report adds ns/record (wall) and cpu-ns/record (CPU) to the benchmark's output.
+// report adds ns/record to the benchmark's output. On a shared machine this wall time swings with the
+// load of other processes; BenchmarkMarshalPathPaired gives the steadier ratio.
 func (c *batchCopies) report(b *testing.B, records float64) {
-	if c.started {
-		c.cpu += processCPU() - c.cpuMark
-	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/records, "ns/record")
-	b.ReportMetric(float64(c.cpu.Nanoseconds())/float64(b.N)/records, "cpu-ns/record")
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkMarshalPath compares, per record, what each exporter does with a batch before the HTTP
