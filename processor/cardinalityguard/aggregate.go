@@ -47,7 +47,6 @@ type outputSeries struct {
 	hist       *histAcc
 	expo       *expoHist
 	exemplars  pmetric.ExemplarSlice
-	valueSeen  bool
 	hasMinMax  bool
 	minV, maxV float64
 }

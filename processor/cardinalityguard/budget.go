@@ -17,9 +17,9 @@ type admission struct {
 	lastTs uint64 // last timestamp emitted downstream for this series (pass-through or flush)
 	// lastStart and lastValue remember a pass-through monotonic sum, so that if a fold takes
 	// the series over, its increases continue exactly from where pass-through left them.
-	lastStart  uint64
-	lastValue  float64
-	lastSeen   uint32 // processor clock (seconds) of the last input
+	lastStart uint64
+	lastValue float64
+	lastSeen  uint32 // processor clock (seconds) of the last input
 	// checkedAt and epoch let a pass-through series skip the label steps: they are valid
 	// while the budget's epoch is unchanged (no label flagged or released since) and for
 	// half of max_stale (so that the label values it carries never age out while it lives).

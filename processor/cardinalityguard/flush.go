@@ -106,15 +106,15 @@ func (g *guard) sweep() {
 				}
 			}
 		}
-		if len(b.admitted) == 0 && b.lastSeenLabels(horizon) {
+		if len(b.admitted) == 0 && b.holdsNothing() {
 			delete(g.budgets, k)
 		}
 	}
 }
 
-// lastSeenLabels reports whether the budget's label trackers hold nothing worth keeping:
+// holdsNothing reports whether the budget's label trackers hold nothing worth keeping:
 // no admitted value and no flagged label.
-func (b *budget) lastSeenLabels(uint32) bool {
+func (b *budget) holdsNothing() bool {
 	for _, ls := range b.labels {
 		if len(ls.values) > 0 || ls.flagged {
 			return false

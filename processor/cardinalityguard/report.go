@@ -51,9 +51,11 @@ type NameValue struct {
 
 // LabelFinding is one label of one metric.
 type LabelFinding struct {
-	Metric         string `json:"metric"`
-	Scope          string `json:"scope,omitempty"`
-	Label          string `json:"label"`
+	Metric string `json:"metric"`
+	Scope  string `json:"scope,omitempty"`
+	Label  string `json:"label"`
+	// Sentinels counts values replaced by __other__ since start.
+	Sentinels      uint64 `json:"replacedBySentinel"`
 	DistinctValues uint64 `json:"estimatedDistinctValues"`
 	NewPerWindow   uint64 `json:"newValuesPerWindow"`
 	Limit          int    `json:"limit"`
@@ -64,6 +66,7 @@ type LabelFinding struct {
 type MetricFinding struct {
 	Metric     string `json:"metric"`
 	Scope      string `json:"scope,omitempty"`
+	Rule       string `json:"rule"`
 	Series     int    `json:"series"`
 	Limit      int    `json:"limit"`
 	Folded     uint64 `json:"folded"`
@@ -86,7 +89,7 @@ func (g *guard) buildReport() *Report {
 		seriesByMetric[b.metric] += uint64(len(b.admitted))
 		r.Data.HeadStats.SeriesLimit += b.policy.maxSeries
 		metrics = append(metrics, MetricFinding{
-			Metric: b.metric, Scope: b.scope, Series: len(b.admitted), Limit: b.policy.maxSeries,
+			Metric: b.metric, Scope: b.scope, Rule: b.policy.name, Series: len(b.admitted), Limit: b.policy.maxSeries,
 			Folded: b.folded, Overflowed: b.overflowed,
 		})
 		for _, ls := range b.labels {
@@ -97,7 +100,7 @@ func (g *guard) buildReport() *Report {
 			valuesByLabel[ls.key] += uint64(len(ls.values))
 			if ls.evaluated {
 				labelsFound = append(labelsFound, LabelFinding{
-					Metric: b.metric, Scope: b.scope, Label: ls.key, DistinctValues: ls.demand,
+					Metric: b.metric, Scope: b.scope, Label: ls.key, DistinctValues: ls.demand, Sentinels: ls.sentinels,
 					NewPerWindow: ls.lastNew, Limit: b.policy.maxValues, Flagged: ls.flagged,
 				})
 			}
