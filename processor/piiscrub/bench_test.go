@@ -370,6 +370,17 @@ func TestThroughputVsRedaction(t *testing.T) {
 		t.Skip("set PII_BENCH=1 to measure")
 	}
 	ctx := context.Background()
+	p := newTestProcessor(t, testConfig(t))
+	st := p.getState(sigLogs)
+	for _, shape := range []struct{ name, text string }{
+		{"prose", strings.Repeat("the quick fox jumps over the lazy dog while the cat sleeps ", 20)},
+		{"log lines", strings.Join(benchLogLines, "\n")},
+		{"hex ids", strings.Repeat("4bf92f3577b34da6a3ce929d0e0e4736 123e4567-e89b-12d3-a456-426614174000 ", 20)},
+		{"timestamps", strings.Repeat("2026-03-01T12:00:01.123Z 12:00:01,123 ", 20)},
+	} {
+		c, w := measure(func() { _, _ = st.scrubText(shape.text) }, len(shape.text))
+		t.Logf("scanner only, %-10s %7.1f MB/s CPU (%7.1f wall)", shape.name, c, w)
+	}
 	for _, sig := range []string{"traces", "logs", "metrics"} {
 		var cpuMBs, wallMBs [2]float64
 		for i, which := range []string{"pii_scrub", "redaction"} {
@@ -403,15 +414,24 @@ func TestThroughputVsRedaction(t *testing.T) {
 	}
 }
 
-// measure runs f on one locked OS thread for about a second of CPU time and returns MB per CPU second and
-// per wall second.
+// measure runs f on one locked OS thread in five rounds of about 0.3 s of CPU time each and returns the best
+// round's MB per CPU second and per wall second (the best round is the one least disturbed by other work).
 func measure(f func(), size int) (float64, float64) {
+	var bestCPU, bestWall float64
+	for r := 0; r < 5; r++ {
+		c, w := measureOnce(f, size)
+		bestCPU, bestWall = max(bestCPU, c), max(bestWall, w)
+	}
+	return bestCPU, bestWall
+}
+
+func measureOnce(f func(), size int) (float64, float64) {
 	type result struct{ cpu, wall float64 }
 	ch := make(chan result)
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		for i := 0; i < 10; i++ {
+		for i := 0; i < 3; i++ {
 			f()
 		}
 		c0, ok := threadCPUTime()
@@ -421,7 +441,7 @@ func measure(f func(), size int) (float64, float64) {
 			f()
 			n++
 			c, _ := threadCPUTime()
-			if !ok || c-c0 > time.Second || time.Since(w0) > 10*time.Second {
+			if !ok || c-c0 > 300*time.Millisecond || time.Since(w0) > 5*time.Second {
 				mb := float64(size) * float64(n) / 1e6
 				ch <- result{cpu: mb / (c - c0).Seconds(), wall: mb / time.Since(w0).Seconds()}
 				return

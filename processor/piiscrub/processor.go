@@ -21,7 +21,7 @@ type scrubProcessor struct {
 	tb     *metadata.TelemetryBuilder
 	pool   sync.Pool
 
-	sigOpts  [numSignals]metric.AddOption
+	sigOpts  [numSignals][]metric.AddOption // one-element slices: passing them with ... does not allocate
 	optCache sync.Map // telemetryKey -> metric.AddOption
 }
 
@@ -57,7 +57,7 @@ func newScrubProcessor(cfg *Config, set processor.Settings) (*scrubProcessor, er
 	p := &scrubProcessor{e: e, logger: set.Logger, tb: tb}
 	p.pool.New = func() any { return newState(e) }
 	for s := signalKind(0); s < numSignals; s++ {
-		p.sigOpts[s] = metric.WithAttributeSet(attribute.NewSet(attribute.String("signal", signalNames[s])))
+		p.sigOpts[s] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("signal", signalNames[s])))}
 	}
 	if keys != nil {
 		keys.onReloadError = func() {
@@ -121,13 +121,13 @@ func (p *scrubProcessor) flush(ctx context.Context, st *state) {
 	sig := st.signal
 	tb := p.tb
 	if st.processed > 0 {
-		tb.ProcessorPiiScrubRecordsProcessed.Add(ctx, st.processed, p.sigOpts[sig])
+		tb.ProcessorPiiScrubRecordsProcessed.Add(ctx, st.processed, p.sigOpts[sig]...)
 	}
 	if st.scrubbed > 0 {
-		tb.ProcessorPiiScrubRecordsScrubbed.Add(ctx, st.scrubbed, p.sigOpts[sig])
+		tb.ProcessorPiiScrubRecordsScrubbed.Add(ctx, st.scrubbed, p.sigOpts[sig]...)
 	}
 	if st.bytesScanned > 0 {
-		tb.ProcessorPiiScrubBytesScanned.Add(ctx, st.bytesScanned, p.sigOpts[sig])
+		tb.ProcessorPiiScrubBytesScanned.Add(ctx, st.bytesScanned, p.sigOpts[sig]...)
 	}
 	for k, n := range st.counts {
 		if k.ent == noEntity || int(k.ent) >= len(p.e.entityNames) {

@@ -66,11 +66,16 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 	changed, sawHigh := false, false
 	last := 0  // s[:last] has been copied or replaced
 	floor := 0 // candidates may not start before floor (last, or the end of one of our own tokens)
+	noV6Until := 0
 	i := 0
 	for i < n {
 		// Skip four uninteresting bytes at a time; most bytes of most values are.
-		for i+4 <= n && triggers[s[i]]|triggers[s[i+1]]|triggers[s[i+2]]|triggers[s[i+3]] == trNone {
-			i += 4
+		for i+8 <= n {
+			w := s[i : i+8] // one bounds check for eight bytes
+			if triggers[w[0]]|triggers[w[1]]|triggers[w[2]]|triggers[w[3]]|triggers[w[4]]|triggers[w[5]]|triggers[w[6]]|triggers[w[7]] != trNone {
+				break
+			}
+			i += 8
 		}
 		if i >= n {
 			break
@@ -94,6 +99,19 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 					}
 				}
 				i = skipWord(s, i)
+				continue
+			}
+			// Inline fast path: a run of fewer than seven digits not continued by a separator and a digit is
+			// nothing (every detector needs seven digits or a dotted quad); times, counters, ports.
+			j := i + 1
+			for j < n && isDigit(s[j]) {
+				j++
+			}
+			if j-i < 7 && (j+1 >= n || !isNumSep(s[j]) || !isDigit(s[j+1])) {
+				if j < n && (isWord(s[j]) || s[j] == '@') {
+					j = skipWord(s, j)
+				}
+				i = j
 				continue
 			}
 			ent, a, b, next := st.numeric(s, i)
@@ -129,17 +147,22 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 					continue
 				}
 			}
-			if end, ok := pseudonymAt(s, i); ok {
-				i, floor = end, end
-				continue
+			if i >= 3 && s[i-1] == 'i' {
+				if end, ok := pseudonymAt(s, i); ok {
+					i, floor = end, end
+					continue
+				}
 			}
-			if st.e.enabled[entIP] {
-				if a, b, ok := st.ipv6At(s, i, floor); ok {
+			if st.e.enabled[entIP] && i >= noV6Until {
+				a, b, ok := st.ipv6At(s, i, floor)
+				if ok {
 					dst = append(dst, s[last:a]...)
 					dst = st.emit(dst, entIP, s[a:b])
 					last, floor, i, changed = b, b, b, true
 					continue
 				}
+				// The run of hex digits and colons around i is not an address: do not look at its other colons.
+				noV6Until = b
 			}
 			i++
 		case trSlash:
@@ -514,18 +537,20 @@ func isCIDRNetwork(s string, b int, addr netip.Addr) bool {
 	return err == nil && p.Addr() == addr
 }
 
-// ipv6At finds an IPv6 address around the ':' at i.
+// ipv6At finds an IPv6 address around the ':' at i. When there is none it returns, as b, the end of the run of
+// hex digits, colons and dots it looked at, so the caller can skip that run's other colons.
 func (st *state) ipv6At(s string, i, last int) (int, int, bool) {
 	a := i
 	for a > last && i-a < 4 && classes[s[a-1]]&clHex != 0 {
 		a--
 	}
 	if a > 0 && (isWord(s[a-1]) || s[a-1] == ':' || s[a-1] == '.' || s[a-1] == '%') {
-		return 0, 0, false
+		return 0, i + 1, false
 	}
 	n := len(s)
 	b := a
 	colons, dbl, group, dots := 0, 0, 0, 0
+	tooLong := false
 	for b < n && b-a <= 45 {
 		c := s[b]
 		switch {
@@ -541,7 +566,7 @@ func (st *state) ipv6At(s string, i, last int) (int, int, bool) {
 		case classes[c]&clHex != 0:
 			group++
 			if group > 4 {
-				return 0, 0, false
+				tooLong = true
 			}
 		default:
 			goto done
@@ -549,23 +574,27 @@ func (st *state) ipv6At(s string, i, last int) (int, int, bool) {
 		b++
 	}
 done:
+	end := b
+	if tooLong {
+		return 0, end, false
+	}
 	// A single trailing ':' is punctuation ("addr fe80::1: timeout"), "::" is part of the address.
 	if b-a >= 2 && s[b-1] == ':' && s[b-2] != ':' {
 		b--
 		colons--
 	}
 	if colons < 2 || dbl > 1 || (dbl == 0 && colons != 7 && !(colons == 6 && dots == 3)) || (dots != 0 && dots != 3) {
-		return 0, 0, false
+		return 0, end, false
 	}
 	if b < n && (isWord(s[b]) || s[b] == '.' || s[b] == ':') {
-		return 0, 0, false
+		return 0, end, false
 	}
 	if strings.Contains(s[a:b], ":::") {
-		return 0, 0, false
+		return 0, end, false
 	}
 	addr, err := netip.ParseAddr(s[a:b])
 	if err != nil || !st.ipInteresting(addr) || isCIDRNetwork(s, b, addr) {
-		return 0, 0, false
+		return 0, end, false
 	}
 	return a, b, true
 }
