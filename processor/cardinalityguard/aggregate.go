@@ -177,8 +177,9 @@ func (om *outputMetric) foldNumber(out *outputSeries, in *inputState, isNew, ful
 	return ""
 }
 
-// foldHistogram adds an explicit-bucket histogram point.
-func (om *outputMetric) foldHistogram(out *outputSeries, in *inputState, isNew, full bool, dp pmetric.HistogramDataPoint) string {
+// foldHistogram adds an explicit-bucket histogram point. It returns a drop reason or "", and
+// whether the point's buckets were moved onto the output's different bounds.
+func (om *outputMetric) foldHistogram(out *outputSeries, in *inputState, isNew, full bool, dp pmetric.HistogramDataPoint) (string, bool) {
 	bounds := dp.ExplicitBounds().AsRaw()
 	counts := dp.BucketCounts().AsRaw()
 	if out.hist == nil {
@@ -186,12 +187,12 @@ func (om *outputMetric) foldHistogram(out *outputSeries, in *inputState, isNew, 
 	}
 	mapping := bucketMapping(bounds, out.hist.bounds)
 	if mapping == nil && om.budget.policy.bounds == BoundsDrop {
-		return reasonBoundsMismatch
+		return reasonBoundsMismatch, false
 	}
 	incCounts, incCount, incSum := counts, dp.Count(), dp.Sum()
 	if om.cumulative() {
 		if !isNew && dp.Timestamp() <= in.lastTs {
-			return reasonOutOfOrder
+			return reasonOutOfOrder, false
 		}
 		reset := !isNew && (dp.StartTimestamp() != in.start || dp.Count() < in.count || len(in.hist) != len(counts) || decreased(counts, in.hist))
 		switch {
@@ -230,7 +231,7 @@ func (om *outputMetric) foldHistogram(out *outputSeries, in *inputState, isNew, 
 		out.minV, out.maxV = min(out.minV, dp.Min()), max(out.maxV, dp.Max())
 	}
 	out.dirty = true
-	return ""
+	return "", mapping == nil
 }
 
 // foldExpo adds an exponential histogram point.

@@ -28,6 +28,7 @@ const (
 	reasonNonFinite         = "non_finite"
 	reasonNegativeCounter   = "negative_counter"
 	reasonBoundsMismatch    = "bounds_mismatch"
+	reasonBoundsRebucketed  = "bounds_rebucketed"
 	reasonInvalidHistogram  = "invalid_histogram"
 	reasonSummaryRefused    = "summary_refused"
 	reasonStateFull         = "state_full"
@@ -617,7 +618,13 @@ func (g *guard) histogramPoints(c *counts, mc *metricCtx, dps pmetric.HistogramD
 		d := g.route(mc, dp.Attributes(), dp.Timestamp())
 		return g.apply(c, mc, d, dp.Exemplars(), func() string {
 			return g.fold(mc, d, dp.StartTimestamp(), dp.Timestamp(), func(om *outputMetric, out *outputSeries, in *inputState, isNew, full bool) string {
-				r := om.foldHistogram(out, orEmpty(in), isNew, full, dp)
+				r, rebucketed := om.foldHistogram(out, orEmpty(in), isNew, full, dp)
+				if rebucketed && r == "" {
+					// Counted under bounds_rebucketed instead of the label step's reason, which
+					// apply adds once the fold succeeds: each point is counted exactly once.
+					c.folded[reasonBoundsRebucketed]++
+					c.folded[d.reason]--
+				}
 				if r == "" {
 					out.addExemplars(dp.Exemplars(), g.stripExemplarKey(mc.b.policy))
 				}
