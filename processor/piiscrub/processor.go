@@ -22,7 +22,7 @@ type scrubProcessor struct {
 	pool   sync.Pool
 
 	sigOpts  [numSignals][]metric.AddOption // one-element slices: passing them with ... does not allocate
-	optCache sync.Map // telemetryKey -> metric.AddOption
+	optCache sync.Map                       // telemetryKey -> metric.AddOption
 }
 
 type telemetryKey struct {
