@@ -374,3 +374,31 @@ func TestPassThroughFastPathStopsWhenALabelIsFlagged(t *testing.T) {
 	assert.Equal(t, map[string]any{}, out[100].attrs)
 	assert.Equal(t, 50.0, out[100].value)
 }
+
+func TestFullStateDropsNewInputsInsteadOfCorruptingRates(t *testing.T) {
+	tg := newTestGuard(t, func(c *Config) { c.State.MaxReaggregationInputs = 2 })
+	send := func(v float64, ts time.Duration, users ...string) {
+		var pts []point
+		for _, u := range users {
+			pts = append(pts, point{attrs: map[string]any{"user_id": u}, value: v, start: time.Second, ts: ts})
+		}
+		tg.consume(t, numberMetrics("logins", sumKind{}, pts...))
+	}
+	send(1, 5*time.Second, "u1", "u2", "u3")
+	send(4, 15*time.Second, "u1", "u2", "u3")
+	tg.flushAt(t, 30*time.Second)
+	out := tg.numberPoints("logins")
+	require.Len(t, out, 1)
+	assert.Equal(t, 8.0, out[0].value, "u1 and u2 counted exactly; u3 dropped (state_full), never half-counted")
+}
+
+func TestPassThroughExemplarsLoseDeniedAttributes(t *testing.T) {
+	tg := newTestGuard(t, nil)
+	md := numberMetrics("c", sumKind{}, point{attrs: map[string]any{"route": "/a"}, value: 1, start: time.Second, ts: 2 * time.Second})
+	ex := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Sum().DataPoints().At(0).Exemplars().AppendEmpty()
+	ex.FilteredAttributes().PutStr("user_id", "u1")
+	ex.FilteredAttributes().PutStr("shard", "7")
+	tg.consume(t, md)
+	got := tg.sink.AllMetrics()[0].ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Sum().DataPoints().At(0)
+	assert.Equal(t, map[string]any{"shard": "7"}, got.Exemplars().At(0).FilteredAttributes().AsRaw())
+}
