@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,6 +158,14 @@ func TestCardinalityGuardDefusesBomb(t *testing.T) {
 	}
 	if folded := guarded.SelfMetric(t, "otelcol_processor_cardinality_guard_datapoints_folded"); folded < users {
 		t.Errorf("guard folded %v points, want at least %d", folded, users)
+	}
+	if active := guarded.SelfMetric(t, "otelcol_processor_cardinality_guard_series_active"); active != 200 {
+		t.Errorf("otelcol_processor_cardinality_guard_series_active = %v, want the cap (200)", active)
+	}
+	Eventually(t, 30*time.Second, func() bool { return strings.Contains(guarded.Log(), "seriesCountByMetricName") },
+		"no cardinality_guard report (tsdb status shape) in the guarded collector's log")
+	if strings.Contains(guarded.Log(), "user-") {
+		t.Errorf("a user_id value reached the collector's log")
 	}
 
 	// Control: the same bomb without the guard.
