@@ -402,3 +402,12 @@ func TestPassThroughExemplarsLoseDeniedAttributes(t *testing.T) {
 	got := tg.sink.AllMetrics()[0].ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Sum().DataPoints().At(0)
 	assert.Equal(t, map[string]any{"shard": "7"}, got.Exemplars().At(0).FilteredAttributes().AsRaw())
 }
+
+func TestPrometheusLabelNamesFollowTheExporter(t *testing.T) {
+	for in, want := range map[string]string{
+		"k8s.pod.name": "k8s_pod_name", "http.response.status_code": "http_response_status_code",
+		"1st": "key_1st", "_private": "key_private", "a..b": "a_b", "plain": "plain",
+	} {
+		assert.Equal(t, want, sanitizeLabelName(in), in)
+	}
+}

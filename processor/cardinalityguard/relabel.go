@@ -1,6 +1,7 @@
 package cardinalityguard // import "github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard"
 
 import (
+	"github.com/prometheus/otlptranslator"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/relabel"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -68,30 +69,15 @@ func (r *relabelResult) identity(n int) bool {
 	return true
 }
 
-// sanitizeLabelName maps an OTel attribute name to the Prometheus label name the
-// prometheusremotewrite exporter writes: characters outside [a-zA-Z0-9_] become "_",
-// and a leading digit gets a "key_" prefix.
+// prometheusLabelNamer names labels as the prometheusremotewrite exporter does by default
+// (its translation of OTel attribute names: characters outside [a-zA-Z0-9_] become "_",
+// repeated underscores collapse, a leading digit gets "key_", a single leading "_" gets "key").
+var prometheusLabelNamer = otlptranslator.LabelNamer{UnderscoreLabelSanitization: true} //nolint:staticcheck // the exporter's own setting
+
 func sanitizeLabelName(k string) string {
-	if k == "" {
+	name, err := prometheusLabelNamer.Build(k)
+	if err != nil {
 		return k
 	}
-	out := []byte(nil)
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		ok := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-		if !ok {
-			if out == nil {
-				out = []byte(k)
-			}
-			out[i] = '_'
-		}
-	}
-	s := k
-	if out != nil {
-		s = string(out)
-	}
-	if s[0] >= '0' && s[0] <= '9' {
-		s = "key_" + s
-	}
-	return s
+	return name
 }
