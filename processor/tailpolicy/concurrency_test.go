@@ -6,6 +6,7 @@ package tailpolicy
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +26,14 @@ import (
 // (which runs the gauge callbacks: buffered bytes and traces, baselines). Run with -race. Every error
 // trace must arrive complete, and nothing stays buffered after Shutdown.
 func TestConcurrentIngestAndDecisions(t *testing.T) {
+	for _, compact := range []int{100, 0} {
+		t.Run(fmt.Sprintf("compact_percent=%d", compact), func(t *testing.T) { testConcurrentIngest(t, compact) })
+	}
+}
+
+func testConcurrentIngest(t *testing.T, compactPercent int) {
 	cfg := createDefaultConfig().(*Config)
+	cfg.Memory.CompactPercent = compactPercent
 	cfg.Workers = 2
 	cfg.DecisionDelay = 20 * time.Millisecond
 	cfg.Baseline.Window = time.Second

@@ -105,6 +105,10 @@ type MemoryConfig struct {
 	// HeapLimitBytes optionally also checks the live Go heap against a limit; the
 	// higher of the two fill ratios drives the overload state. 0 disables.
 	HeapLimitBytes int64 `mapstructure:"heap_limit_bytes"`
+	// CompactPercent: above this fill, newly buffered spans are held as OTLP protobuf
+	// (about half the heap of pdata, at a CPU cost); below it they stay as received.
+	// 0 always compacts.
+	CompactPercent int `mapstructure:"compact_percent"`
 	// EvictPercent: above this fill, traces are decided early (heaviest/oldest first).
 	EvictPercent int `mapstructure:"evict_percent"`
 	// HighWaterPercent: above this fill, new traces get stateless per-span decisions.
@@ -285,6 +289,9 @@ func (cfg *Config) Validate() error {
 	}
 	if !(0 < m.LowWaterPercent && m.LowWaterPercent < m.HighWaterPercent && m.HighWaterPercent < 100) {
 		errs = append(errs, fmt.Errorf("memory: need 0 < low_water_percent (%d) < high_water_percent (%d) < 100", m.LowWaterPercent, m.HighWaterPercent))
+	}
+	if !(0 <= m.CompactPercent && m.CompactPercent <= 100) {
+		errs = append(errs, fmt.Errorf("memory.compact_percent: %d must be in [0, 100]", m.CompactPercent))
 	}
 	if !(0 < m.EvictPercent && m.EvictPercent <= m.HighWaterPercent) {
 		errs = append(errs, fmt.Errorf("memory.evict_percent: %d must be in (0, high_water_percent=%d]", m.EvictPercent, m.HighWaterPercent))

@@ -87,6 +87,7 @@ func TestValidateTable(t *testing.T) {
 		{"delay over timeout", func(c *Config) { c.DecisionDelay = time.Minute }, "decision_delay"},
 		{"watermarks", func(c *Config) { c.Memory.LowWaterPercent = 95 }, "memory: need 0 < low_water_percent"},
 		{"tiny memory", func(c *Config) { c.Memory.LimitBytes = 10 }, "memory.limit_bytes"},
+		{"compact percent", func(c *Config) { c.Memory.CompactPercent = 101 }, "memory.compact_percent: 101"},
 		{"percentile", func(c *Config) { c.Baseline.Percentile = 1 }, "baseline.percentile"},
 		{"user agent regexp", func(c *Config) { c.Synthetic.UserAgentPatterns = []string{"("} }, "synthetic.user_agent_patterns[0]"},
 		{"span limit", func(c *Config) { c.SpanLimit = 0 }, "span_limit"},

@@ -143,8 +143,8 @@ func (r *fuzzReader) str(maxLen int) string {
 	return s
 }
 
-// FuzzIngest drives the span ingestion path (split, shard ingest, decisions, caches, eviction, span
-// limit, shutdown) with arbitrary trace ids (a small pool, including the empty id), timestamps (zero,
+// FuzzIngest drives the span ingestion path (split, shard ingest, both buffer encodings, decisions,
+// caches, eviction, span limit, shutdown) with arbitrary trace ids (a small pool, including the empty id), timestamps (zero,
 // end before start, far future and past), attributes (routes, paths, status codes as int or string,
 // user agents, synthetic flags) and tracestates, interleaved with clock steps. Invariants:
 //   - no panic; never more spans out than in;
@@ -172,6 +172,9 @@ func fuzzIngestBody(t *testing.T, data []byte) {
 		// Small caches: cheap to build per input, and the kept LRU overflows.
 		c.DecisionCache.KeptTraces = 2
 		c.DecisionCache.DroppedTraces = 1000
+		if len(data) > 0 && data[0]&1 == 1 {
+			c.Memory.CompactPercent = 0 // buffer as protobuf chunks
+		}
 	})
 	// Evict above 18 KiB (a few dozen spans), below what Validate allows to configure.
 	sh := h.p.shards[0]

@@ -11,9 +11,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.uber.org/zap"
 )
 
 // sourceResource and sourceScope point into an incoming request. Buffered spans
@@ -38,8 +40,15 @@ type spanRef struct {
 
 // traceState is everything a decision needs, accumulated span by span.
 type traceState struct {
-	id        pcommon.TraceID
-	spans     []spanRef
+	id pcommon.TraceID
+	// spans are references into the received requests (no copy): the fast path.
+	spans []spanRef
+	// chunks hold spans as OTLP protobuf (resource and scope included), one per
+	// ingest batch, once the shard is above memory.compact_percent: about half
+	// the heap of pdata, released at once when dropped, unmarshalled when kept.
+	chunks [][]byte
+	// spanIDs of every buffered span, for the span count and duplicate removal.
+	spanIDs   []pcommon.SpanID
 	firstSeen time.Time
 	deadline  time.Time
 	trigger   trigger
@@ -85,8 +94,17 @@ type shard struct {
 
 	bytes      atomic.Int64
 	traceCount atomic.Int64
-	evictAt    int64
-	evictTo    int64
+
+	// pending holds, during one ingest batch, the spans moved out of the request
+	// per trace; sealed into chunks at the end of the batch.
+	pending     map[*traceState]*pendingTrace
+	marshaler   ptrace.ProtoMarshaler
+	unmarshaler ptrace.ProtoUnmarshaler
+	encBuf      []byte
+	decBuf      []byte
+	compactAt   int64
+	evictAt     int64
+	evictTo     int64
 
 	out      outputBatch
 	emit     func(ptrace.Traces)
@@ -100,15 +118,17 @@ func newShard(eng *engine, budgetBytes int64, now time.Time, emit func(ptrace.Tr
 	cfg := eng.cfg
 	n := int64(eng.workers)
 	s := &shard{
-		eng:      eng,
-		traces:   make(map[pcommon.TraceID]*traceState),
-		cache:    newDecisionCache(cfg.DecisionCache.KeptTraces/eng.workers, cfg.DecisionCache.DroppedTraces/eng.workers, cfg.DecisionCache.DroppedWindow, now),
-		evictAt:  budgetBytes / n * int64(cfg.Memory.EvictPercent) / 100,
-		emit:     emit,
-		scratch:  ptrace.NewSpan(),
-		scaleFor: -1,
-		scaled:   make([]sampling.Threshold, len(eng.rules.rules)),
-		tvalues:  make(map[sampling.Threshold]string),
+		eng:       eng,
+		traces:    make(map[pcommon.TraceID]*traceState),
+		cache:     newDecisionCache(cfg.DecisionCache.KeptTraces/eng.workers, cfg.DecisionCache.DroppedTraces/eng.workers, cfg.DecisionCache.DroppedWindow, now),
+		evictAt:   budgetBytes / n * int64(cfg.Memory.EvictPercent) / 100,
+		compactAt: budgetBytes / n * int64(cfg.Memory.CompactPercent) / 100,
+		emit:      emit,
+		scratch:   ptrace.NewSpan(),
+		scaleFor:  -1,
+		scaled:    make([]sampling.Threshold, len(eng.rules.rules)),
+		tvalues:   make(map[sampling.Threshold]string),
+		pending:   make(map[*traceState]*pendingTrace),
 	}
 	s.evictTo = s.evictAt * 9 / 10
 	s.out.reset()
@@ -120,6 +140,7 @@ func newShard(eng *engine, budgetBytes int64, now time.Time, emit func(ptrace.Tr
 func (s *shard) ingest(batch []spanRef, now time.Time) {
 	eng := s.eng
 	state := overloadState(eng.state.Load())
+	compact := s.bytes.Load() >= s.compactAt
 	for _, ref := range batch {
 		span := ref.span
 		id := span.TraceID()
@@ -153,8 +174,9 @@ func (s *shard) ingest(batch []spanRef, now time.Time) {
 			}
 			ts = s.newTrace(id, now)
 		}
-		s.add(ts, ref, isRoot, now)
+		s.add(ts, ref, isRoot, compact, now)
 	}
+	s.seal()
 	s.enforceBudget(now)
 	s.flush()
 }
@@ -181,10 +203,10 @@ func (s *shard) newTrace(id pcommon.TraceID, now time.Time) *traceState {
 }
 
 // add appends one span to its trace and updates everything decisions read.
-func (s *shard) add(ts *traceState, ref spanRef, isRoot bool, now time.Time) {
+func (s *shard) add(ts *traceState, ref spanRef, isRoot, compact bool, now time.Time) {
 	eng := s.eng
 	span := ref.span
-	ts.spans = append(ts.spans, ref)
+	ts.spanIDs = append(ts.spanIDs, span.SpanID())
 	size := estimateSpanBytes(span)
 	ts.bytes += size
 	s.bytes.Add(size)
@@ -219,6 +241,11 @@ func (s *shard) add(ts *traceState, ref spanRef, isRoot bool, now time.Time) {
 	}
 
 	bits := eng.rules.classifySpan(ref.scope.res, ref.scope.ss, span, isRoot)
+	if compact {
+		s.stage(ts, ref, size)
+	} else {
+		ts.spans = append(ts.spans, ref)
+	}
 	if bits&^ts.bits != 0 {
 		ts.bits |= bits
 		if idx, ok := eng.rules.earlyKeepMatch(ts.bits); ok {
@@ -226,7 +253,7 @@ func (s *shard) add(ts *traceState, ref spanRef, isRoot bool, now time.Time) {
 			return
 		}
 	}
-	if len(ts.spans) >= eng.cfg.SpanLimit {
+	if len(ts.spanIDs) >= eng.cfg.SpanLimit {
 		eng.tel.badInput(badSpanLimit, 1)
 		s.decide(ts, s.firstMatch(ts, now), triggerSpanLimit, now)
 	}
@@ -335,6 +362,11 @@ func (s *shard) decide(ts *traceState, idx int, trg trigger, now time.Time) {
 		keep = th.ShouldSample(ts.randomness)
 	}
 	s.remove(ts)
+	pending := s.pending[ts]
+	if pending != nil {
+		delete(s.pending, ts)
+	}
+	spans := len(ts.spanIDs)
 
 	tb := eng.tel.tb
 	ctx := context.Background()
@@ -345,9 +377,10 @@ func (s *shard) decide(ts *traceState, idx int, trg trigger, now time.Time) {
 		tb.ProcessorTailPolicyEvictions.Add(ctx, 1)
 	}
 	tb.ProcessorTailPolicyTraceTimeInBuffer.Record(ctx, now.Sub(ts.firstSeen).Milliseconds())
-	eng.tel.decided(idx, keep, trg, len(ts.spans))
+	eng.tel.decided(idx, keep, trg, spans)
 
 	if !keep {
+		// Chunks and pending spans are released as they are.
 		s.cache.dropped.add(ts.id, now)
 		for _, ref := range ts.spans {
 			s.release(ref)
@@ -355,15 +388,158 @@ func (s *shard) decide(ts *traceState, idx int, trg trigger, now time.Time) {
 		return
 	}
 	s.cache.kept.Add(ts.id, keptDecision{threshold: th, rule: uint16(idx)})
-	eng.countKept(idx, len(ts.spans))
-	spans := ts.spans
-	if dups := duplicateSpans(spans); dups > 0 {
+	eng.countKept(idx, spans)
+	var seen map[pcommon.SpanID]struct{}
+	if dups := duplicateSpans(ts.spanIDs); dups > 0 {
 		eng.tel.badInput(badDuplicateSpan, dups)
-		spans = s.dropDuplicates(spans)
+		seen = make(map[pcommon.SpanID]struct{}, spans)
 	}
-	for _, ref := range spans {
+	for _, ref := range ts.spans {
+		if seen != nil {
+			id := ref.span.SpanID()
+			if _, dup := seen[id]; dup {
+				s.release(ref)
+				continue
+			}
+			seen[id] = struct{}{}
+		}
 		s.keep(ref, th, idx)
 	}
+	for _, chunk := range ts.chunks {
+		// The unmarshaler copies what it keeps, so the buffer is reused.
+		raw, err := s2.Decode(s.decBuf[:cap(s.decBuf)], chunk)
+		s.decBuf = raw
+		var td ptrace.Traces
+		if err == nil {
+			td, err = s.unmarshaler.UnmarshalTraces(raw)
+		}
+		if err != nil {
+			// Cannot happen for bytes this shard marshalled; never silently.
+			eng.logger.Error("tail_policy: a buffered chunk does not unmarshal; its spans are lost", zap.Error(err))
+			continue
+		}
+		s.keepAll(td, th, idx, seen)
+	}
+	if pending != nil {
+		s.keepAll(pending.td, th, idx, seen)
+	}
+}
+
+// pendingTrace gathers one trace's spans of the current batch, moved out of the
+// request, grouped by source resource and scope.
+type pendingTrace struct {
+	td        ptrace.Traces
+	estimate  int64
+	spans     int
+	resources []pendingResource
+	scopes    []pendingScope
+}
+
+type pendingResource struct {
+	src *sourceResource
+	rs  ptrace.ResourceSpans
+}
+
+type pendingScope struct {
+	src   *sourceScope
+	spans ptrace.SpanSlice
+}
+
+// stage moves a span out of the request into its trace's pending batch.
+func (s *shard) stage(ts *traceState, ref spanRef, estimate int64) {
+	pt := s.pending[ts]
+	if pt == nil {
+		pt = &pendingTrace{td: ptrace.NewTraces()}
+		s.pending[ts] = pt
+	}
+	pt.estimate += estimate
+	pt.spans++
+	var slice ptrace.SpanSlice
+	found := false
+	for i := range pt.scopes {
+		if pt.scopes[i].src == ref.scope {
+			slice, found = pt.scopes[i].spans, true
+			break
+		}
+	}
+	if !found {
+		var rs ptrace.ResourceSpans
+		foundRes := false
+		for i := range pt.resources {
+			if pt.resources[i].src == ref.scope.res {
+				rs, foundRes = pt.resources[i].rs, true
+				break
+			}
+		}
+		if !foundRes {
+			rs = pt.td.ResourceSpans().AppendEmpty()
+			ref.scope.res.rs.Resource().CopyTo(rs.Resource())
+			rs.SetSchemaUrl(ref.scope.res.rs.SchemaUrl())
+			pt.resources = append(pt.resources, pendingResource{ref.scope.res, rs})
+		}
+		ss := rs.ScopeSpans().AppendEmpty()
+		ref.scope.ss.Scope().CopyTo(ss.Scope())
+		ss.SetSchemaUrl(ref.scope.ss.SchemaUrl())
+		slice = ss.Spans()
+		pt.scopes = append(pt.scopes, pendingScope{ref.scope, slice})
+	}
+	ref.span.MoveTo(slice.AppendEmpty())
+}
+
+// chunkOverhead is the heap a chunk costs beyond its bytes (slice header and
+// allocation rounding); each span adds its 8-byte id.
+const chunkOverhead = 40
+
+// seal marshals every trace's pending spans into one chunk and replaces their
+// estimated size by the chunk's, so the memory budget counts what is held.
+func (s *shard) seal() {
+	for ts, pt := range s.pending {
+		raw, err := s.marshaler.MarshalTraces(pt.td)
+		if err != nil {
+			// Cannot happen for valid pdata; keep the spans as pdata then.
+			continue
+		}
+		// S2 (Snappy-compatible) at ~1 GB/s: the spans of a trace repeat most
+		// attribute keys and values, so this more than halves the bytes again.
+		if n := s2.MaxEncodedLen(len(raw)); cap(s.encBuf) < n {
+			s.encBuf = make([]byte, n)
+		}
+		enc := s2.Encode(s.encBuf[:cap(s.encBuf)], raw)
+		b := append(make([]byte, 0, len(enc)), enc...)
+		ts.chunks = append(ts.chunks, b)
+		delta := int64(len(b)) + chunkOverhead + 8*int64(pt.spans) - pt.estimate
+		ts.bytes += delta
+		s.bytes.Add(delta)
+		delete(s.pending, ts)
+	}
+}
+
+// keepAll stamps every span of td with the rule and threshold and moves it into
+// the output, without the duplicates of seen (when non-nil).
+func (s *shard) keepAll(td ptrace.Traces, th sampling.Threshold, idx int, seen map[pcommon.SpanID]struct{}) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			if seen != nil {
+				spans.RemoveIf(func(sp ptrace.Span) bool {
+					if _, dup := seen[sp.SpanID()]; dup {
+						return true
+					}
+					seen[sp.SpanID()] = struct{}{}
+					return false
+				})
+			}
+			for k := 0; k < spans.Len(); k++ {
+				sp := spans.At(k)
+				sp.Attributes().PutStr(samplingRuleAttribute, s.eng.ruleNames[idx])
+				s.stampThreshold(sp, th)
+			}
+			s.out.spans += spans.Len()
+		}
+	}
+	rss.MoveAndAppendTo(s.out.td.ResourceSpans())
 }
 
 func (s *shard) remove(ts *traceState) {
@@ -518,33 +694,18 @@ func (s *shard) flush() {
 	s.emit(td)
 }
 
-func (s *shard) dropDuplicates(spans []spanRef) []spanRef {
-	seen := make(map[pcommon.SpanID]struct{}, len(spans))
-	out := spans[:0]
-	for _, ref := range spans {
-		id := ref.span.SpanID()
-		if _, dup := seen[id]; dup {
-			s.release(ref)
-			continue
-		}
-		seen[id] = struct{}{}
-		out = append(out, ref)
-	}
-	return out
-}
-
 // duplicateSpans counts repeated span ids; quadratic below 32 spans, where it
 // is cheaper than a map.
-func duplicateSpans(spans []spanRef) int {
+func duplicateSpans(spans []pcommon.SpanID) int {
 	if len(spans) < 2 {
 		return 0
 	}
 	dups := 0
 	if len(spans) < 32 {
 		for i := 1; i < len(spans); i++ {
-			id := spans[i].span.SpanID()
+			id := spans[i]
 			for j := range i {
-				if spans[j].span.SpanID() == id {
+				if spans[j] == id {
 					dups++
 					break
 				}
@@ -553,8 +714,7 @@ func duplicateSpans(spans []spanRef) int {
 		return dups
 	}
 	seen := make(map[pcommon.SpanID]struct{}, len(spans))
-	for _, ref := range spans {
-		id := ref.span.SpanID()
+	for _, id := range spans {
 		if _, dup := seen[id]; dup {
 			dups++
 		}

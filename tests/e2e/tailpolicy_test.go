@@ -282,6 +282,8 @@ processors:
   tail_policy:
     decision_delay: 2s
     trace_timeout: 30s
+    memory:
+      compact_percent: ${env:COMPACT_PERCENT}
     baseline:
       # Short sub-windows so the baseline arms a few seconds after the warm-up. static_fallback is
       # out of reach: until a route's baseline is armed nothing is "slow", so a missed outlier would
@@ -334,10 +336,20 @@ type tpSeen struct {
 	ths   map[string]int
 }
 
+// TestTailPolicyWorkload runs the workload twice: with the default memory.compact_percent (50: at this
+// fill, spans are buffered as the received pdata) and with 0 (every span buffered as compressed
+// protobuf). The decisions must not depend on the encoding.
 func TestTailPolicyWorkload(t *testing.T) {
+	for _, compact := range []string{"50", "0"} {
+		t.Run("compact_percent="+compact, func(t *testing.T) { testTailPolicyWorkload(t, compact) })
+	}
+}
+
+func testTailPolicyWorkload(t *testing.T, compactPercent string) {
 	sink := StartOTLPSink(t)
 	in := FreeEndpoint(t)
-	col := StartCollector(t, tpCollectorConfig, WithName("tail-policy"), WithEnv("IN="+in, "SINK="+sink.GRPCEndpoint()))
+	col := StartCollector(t, tpCollectorConfig, WithName("tail-policy"),
+		WithEnv("IN="+in, "SINK="+sink.GRPCEndpoint(), "COMPACT_PERCENT="+compactPercent))
 	client := NewOTLPClient(t, in)
 	warmup, measured := tpWorkload()
 	all := append(append([]*tpTrace{}, warmup...), measured...)
