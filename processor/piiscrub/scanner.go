@@ -2,6 +2,7 @@ package piiscrub // import "github.com/otelcol-warden/otelcol-warden/processor/p
 
 import (
 	"bytes"
+	"math/bits"
 	"net/netip"
 	"strings"
 	"unicode/utf8"
@@ -70,12 +71,17 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 	i := 0
 	for i < n {
 		// Skip four uninteresting bytes at a time; most bytes of most values are.
+		// Skip eight uninteresting bytes at a time; in a window with a trigger, jump straight to the first one.
 		for i+8 <= n {
 			w := s[i : i+8] // one bounds check for eight bytes
-			if triggers[w[0]]|triggers[w[1]]|triggers[w[2]]|triggers[w[3]]|triggers[w[4]]|triggers[w[5]]|triggers[w[6]]|triggers[w[7]] != trNone {
-				break
+			v := uint64(triggers[w[0]]) | uint64(triggers[w[1]])<<8 | uint64(triggers[w[2]])<<16 | uint64(triggers[w[3]])<<24 |
+				uint64(triggers[w[4]])<<32 | uint64(triggers[w[5]])<<40 | uint64(triggers[w[6]])<<48 | uint64(triggers[w[7]])<<56
+			if v == 0 {
+				i += 8
+				continue
 			}
-			i += 8
+			i += bits.TrailingZeros64(v) >> 3
+			break
 		}
 		if i >= n {
 			break
@@ -106,6 +112,12 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 			j := i + 1
 			for j < n && isDigit(s[j]) {
 				j++
+			}
+			if j-i == 4 && j+6 <= n && s[j] == '-' && isDigit(s[j+1]) && isDigit(s[j+2]) && s[j+3] == '-' &&
+				isDigit(s[j+4]) && isDigit(s[j+5]) && (j+6 == n || !isDigit(s[j+6])) {
+				// An ISO date (2026-03-01, also inside 2026-03-01T12:00:00Z) is never personal data here.
+				i = skipWord(s, j+6)
+				continue
 			}
 			if j-i < 7 && (j+1 >= n || !isNumSep(s[j]) || !isDigit(s[j+1])) {
 				if j < n && (isWord(s[j]) || s[j] == '@') {
@@ -153,7 +165,8 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 					continue
 				}
 			}
-			if st.e.enabled[entIP] && i >= noV6Until {
+			// An address's colons are followed by a hex digit or another colon ("key: value" is not).
+			if st.e.enabled[entIP] && i >= noV6Until && i+1 < n && (classes[s[i+1]]&clHex != 0 || s[i+1] == ':') {
 				a, b, ok := st.ipv6At(s, i, floor)
 				if ok {
 					dst = append(dst, s[last:a]...)
@@ -339,22 +352,29 @@ func (st *state) numeric(s string, i int) (entity, int, int, int) {
 		return noEntity, 0, 0, j
 	}
 	st.ctxPhone, st.ctxSSN = ctxUnknown, ctxUnknown
-	var g numGroups
-	parseGroups(s, i, &g)
+	g := &st.groups // reused: parseGroups writes every field it later reads
+	g.n = 0
+	parseGroups(s, i, g)
 	fullEnd := g.end[g.n-1]
 	// Whole token first; then, for space-separated groups only, shorter prefixes (a card followed by another number).
-	for k := g.n; k >= 1; k-- {
+	kmax := g.n
+	if kmax > 1 && g.seps[0] != '.' && g.end[0]-g.start[0] > 5 {
+		// Grouped cards start with 4 digits, SSNs with 3, phone groups have at most 5: only the first run
+		// on its own can still be something.
+		kmax = 1
+	}
+	for k := kmax; k >= 1; k-- {
 		end := g.end[k-1]
 		if k < g.n && g.seps[k-1] != ' ' {
 			continue
 		}
-		if k == g.n && gluedAfter(s, end) && phoneExtension(s, end) == end && !phoneLabelAfter(s, end) {
+		if k == g.n && kmax == g.n && gluedAfter(s, end) && phoneExtension(s, end) == end && !phoneLabelAfter(s, end) {
 			if k == 1 {
 				return noEntity, 0, 0, skipWord(s, end)
 			}
 			continue
 		}
-		if ent, b := st.classifyNumber(s, i, end, &g, k); ent != noEntity {
+		if ent, b := st.classifyNumber(s, i, end, g, k); ent != noEntity {
 			return ent, i, b, b
 		}
 	}
@@ -385,22 +405,16 @@ func (st *state) classifyNumber(s string, a, b int, g *numGroups, k int) (entity
 		return noEntity, 0
 	}
 	glued := gluedAfter(s, b)
-	d := st.digBuf[:0]
-	for j := a; j < b; j++ {
-		if isDigit(s[j]) {
-			d = append(d, s[j])
-		}
-	}
-	ds := unsafe.String(unsafe.SliceData(d), len(d)) // valid until the next number; validators do not retain it
 	// Payment card: 12-19 digits, groups of 4 (or Amex/Diners 4-6-5 / 4-6-4), IIN + Luhn, not under an id key.
-	if !glued && st.e.enabled[entCard] && digits >= 12 && sep != '.' && cardGroupsOK(g, k) && cardValid(ds) && !st.idContext(s, a) {
+	if !glued && st.e.enabled[entCard] && digits >= 12 && sep != '.' && cardGroupsOK(g, k) &&
+		cardValid(st.digitsOf(s, a, b)) && !st.idContext(s, a) {
 		return entCard, b
 	}
 	// SSN: 3-2-4 with dashes (or spaces/dots next to a keyword); bare 9 digits only next to a keyword.
 	if !glued && st.e.enabled[entSSN] && digits == 9 {
 		shaped := k == 3 && g.end[0]-g.start[0] == 3 && g.end[1]-g.start[1] == 2
 		if (shaped && sep == '-') || ((shaped || k == 1) && st.ssnContext(s, a)) {
-			if ssnValid(ds) {
+			if ssnValid(st.digitsOf(s, a, b)) {
 				return entSSN, b
 			}
 		}
@@ -413,6 +427,18 @@ func (st *state) classifyNumber(s string, a, b int, g *numGroups, k int) (entity
 		}
 	}
 	return noEntity, 0
+}
+
+// digitsOf returns the digits of s[a:b] (at most 24) as a string backed by the state's scratch buffer: valid
+// until the next call; the validators do not retain it.
+func (st *state) digitsOf(s string, a, b int) string {
+	d := st.digBuf[:0]
+	for j := a; j < b && len(d) < len(st.digBuf); j++ {
+		if isDigit(s[j]) {
+			d = append(d, s[j])
+		}
+	}
+	return unsafe.String(unsafe.SliceData(d), len(d))
 }
 
 // phoneShaped: 10-12 digits in one run, or 7-15 digits in groups of at most 5 (no 6-digit date or time group).

@@ -112,6 +112,7 @@ type state struct {
 	tmp     [maxURLDepth + 2][]byte
 	ibanBuf [34]byte
 	digBuf  [24]byte
+	groups  numGroups
 	jwtBuf  [1536]byte
 	renames []rename
 
