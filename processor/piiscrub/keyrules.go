@@ -164,8 +164,6 @@ func (g *globSet) add(pat string, order int) {
 
 func last(s string) byte { return s[len(s)-1] }
 
-
-
 // match returns the lowest order of a matching entry, or -1.
 func (g *globSet) match(k string) int {
 	best := -1
