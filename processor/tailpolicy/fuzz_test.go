@@ -41,7 +41,11 @@ func FuzzTraceState(f *testing.F) {
 		f.Add(seed.raw, seed.rnd, seed.rule)
 	}
 	f.Fuzz(func(t *testing.T, raw string, rnd uint64, rule uint8) {
-		h := newHarness(t, nil)
+		h := newHarness(t, func(c *Config) {
+			if rule&0x80 != 0 {
+				c.Memory.CompactPercent = 0 // kept spans come out of protobuf chunks
+			}
+		})
 		id := traceID(1, rnd&(1<<56-1))
 		spec := spanSpec{trace: id, id: 1, tstate: raw}
 		ruleName := ""
@@ -157,6 +161,7 @@ func FuzzIngest(f *testing.F) {
 	f.Add([]byte("\x03\x02\xff\x10\x20\x30\x40\x50\x60\x70\x80/api/checkout\x00\x00\x00"))
 	f.Add([]byte("\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Add(slices.Repeat([]byte("\x07\x41\x13\xf0\x80\x02/api/users/123/orders\x05"), 20))
+	f.Add(append([]byte{2}, slices.Repeat([]byte("\x04\x41\x13\xf0\x80\x02/api/checkout/9\x05\x01\x02"), 40)...))
 	f.Fuzz(fuzzIngestBody)
 }
 
@@ -179,6 +184,10 @@ func fuzzIngestBody(t *testing.T, data []byte) {
 	// Evict above 18 KiB (a few dozen spans), below what Validate allows to configure.
 	sh := h.p.shards[0]
 	sh.evictAt, sh.evictTo = 18<<10, 16<<10
+	if len(data) > 0 && data[0]&3 == 2 {
+		// Switch to compact buffering half-way: traces mix references and chunks.
+		sh.compactAt = 8 << 10
+	}
 	r := &fuzzReader{b: data}
 	pool := make([]pcommon.TraceID, 4)
 	for i := range pool {
