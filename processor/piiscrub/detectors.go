@@ -1,5 +1,7 @@
 package piiscrub // import "github.com/otelcol-warden/otelcol-warden/processor/piiscrub"
 
+import "encoding/json"
+
 // Validators for the built-in detectors. The scanner (scanner.go) finds candidates with one pass over the bytes;
 // these functions decide whether a candidate is the real thing. None of them allocates.
 
@@ -264,7 +266,7 @@ func jwtHeaderValid(seg string, buf []byte) bool {
 			out = append(out, byte(acc>>uint(bits)))
 		}
 	}
-	return jsonObjectLike(out)
+	return jsonObjectLike(out) && json.Valid(out)
 }
 
 func b64urlValue(c byte) int {
@@ -283,8 +285,8 @@ func b64urlValue(c byte) int {
 	return -1
 }
 
-// jsonObjectLike is a cheap structural check for a JSON object: starts with {, ends with }, contains a quoted key
-// followed by a colon, balanced quotes. Full JSON validation is not needed to tell a JWT header from chance.
+// jsonObjectLike is a cheap structural pre-check for a JSON object (starts with {, ends with }, a quoted key and a
+// colon, balanced quotes) before json.Valid.
 func jsonObjectLike(b []byte) bool {
 	i, j := 0, len(b)-1
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
