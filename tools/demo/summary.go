@@ -249,6 +249,8 @@ func printSummary(w io.Writer, sent *traffic, out outputFiles, self map[string]*
 	printFloatCounts(w, folded)
 	if metric, label, demand := topOffender(self); metric != "" {
 		fmt.Fprintf(w, "  top offender: label %q of metric %q, about %.0f distinct values\n", label, metric, demand)
+	} else if metric, series := topMetric(self); metric != "" {
+		fmt.Fprintf(w, "  no label past the detection threshold; most series: metric %q with %.0f\n", metric, series)
 	}
 	return nil
 }
@@ -285,6 +287,16 @@ func topOffender(self map[string]*dto.MetricFamily) (metric, label string, deman
 		}
 	}
 	return metric, label, demand
+}
+
+// topMetric is the metric with the most admitted series, from the guard's last report.
+func topMetric(self map[string]*dto.MetricFamily) (metric string, series float64) {
+	for name, v := range sumBy(self, "otelcol_processor_cardinality_guard_top_series", "metric_name") {
+		if v > series {
+			metric, series = name, v
+		}
+	}
+	return metric, series
 }
 
 func pct(part, whole int) float64 {

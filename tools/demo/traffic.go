@@ -205,15 +205,18 @@ func (s *shop) request(ctx context.Context, at time.Time) {
 	s.log(ctx, rt, status, userEmail, clientIP)
 
 	userID := fmt.Sprintf("u-%06d", r.IntN(200000))
+	// order.id is unbounded but not personal: pii_scrub leaves it, so it is cardinality_guard's to catch.
+	orderID := fmt.Sprintf("ord-%07d", r.IntN(10_000_000))
 	mattrs := metric.WithAttributes(
 		attribute.String("http.route", rt.template),
 		attribute.String("url.path", path),
 		attribute.Int("http.response.status_code", status),
 		attribute.String("user_id", userID),
+		attribute.String("order.id", orderID),
 	)
 	s.counter.Add(ctx, 1, mattrs)
 	s.latency.Record(ctx, latency.Seconds(), mattrs)
-	s.sent.series[fmt.Sprintf("%s|%s|%d|%s", rt.template, path, status, userID)] = struct{}{}
+	s.sent.series[fmt.Sprintf("%s|%s|%d|%s|%s", rt.template, path, status, userID, orderID)] = struct{}{}
 }
 
 func (s *shop) log(ctx context.Context, rt route, status int, email, ip string) {
