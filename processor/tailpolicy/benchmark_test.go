@@ -97,6 +97,15 @@ func newBenchTailPolicy(b *testing.B) processor.Traces { return newBenchTailPoli
 func newBenchTailPolicyCompact(b *testing.B) processor.Traces { return newBenchTailPolicyWith(b, 0) }
 
 func newBenchTailPolicyWith(b *testing.B, compactPercent int) processor.Traces {
+	cfg := newBenchConfig(compactPercent)
+	f := NewFactory()
+	p, err := f.CreateTraces(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
+	require.NoError(b, err)
+	return p
+}
+
+// newBenchConfig: rules equivalent to the tail_sampling policies below.
+func newBenchConfig(compactPercent int) *Config {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Memory.CompactPercent = compactPercent
 	cfg.Rules = []RuleConfig{
@@ -111,10 +120,7 @@ func newBenchTailPolicyWith(b *testing.B, compactPercent int) processor.Traces {
 	cfg.DecisionCache.DroppedTraces = 100_000
 	cfg.DecisionCache.KeptTraces = 10_000
 	cfg.Baseline.LogInterval = 0
-	f := NewFactory()
-	p, err := f.CreateTraces(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
-	require.NoError(b, err)
-	return p
+	return cfg
 }
 
 func newBenchTailSampling(b *testing.B) processor.Traces {
