@@ -191,7 +191,7 @@ func (p *scrubProcessor) processMetrics(ctx context.Context, md pmetric.Metrics)
 	st := p.getState(sigMetrics)
 	dropped := int64(0)
 	md.ResourceMetrics().RemoveIf(func(rm pmetric.ResourceMetrics) bool {
-		resChanged, resFail := st.scrubContainer(rm.Resource().Attributes(), locResource, 0)
+		resChanged, resFail := st.scrubContainer(rm.Resource().Attributes(), locResource, firstMetricTime(rm))
 		if resFail {
 			n := int64(countDataPoints(rm))
 			st.processed += n
@@ -200,7 +200,7 @@ func (p *scrubProcessor) processMetrics(ctx context.Context, md pmetric.Metrics)
 			return true
 		}
 		rm.ScopeMetrics().RemoveIf(func(sm pmetric.ScopeMetrics) bool {
-			scopeChanged, scopeFail := st.scrubContainer(sm.Scope().Attributes(), locScope, 0)
+			scopeChanged, scopeFail := st.scrubContainer(sm.Scope().Attributes(), locScope, firstScopeMetricTime(sm))
 			if scopeFail {
 				n := int64(0)
 				for i := 0; i < sm.Metrics().Len(); i++ {
@@ -317,4 +317,43 @@ func countDataPoints(rm pmetric.ResourceMetrics) int {
 		}
 	}
 	return n
+}
+
+func firstMetricTime(rm pmetric.ResourceMetrics) uint64 {
+	for i := 0; i < rm.ScopeMetrics().Len(); i++ {
+		if ts := firstScopeMetricTime(rm.ScopeMetrics().At(i)); ts != 0 {
+			return ts
+		}
+	}
+	return 0
+}
+
+// firstScopeMetricTime is the timestamp of the first data point of the scope, or 0.
+func firstScopeMetricTime(sm pmetric.ScopeMetrics) uint64 {
+	for i := 0; i < sm.Metrics().Len(); i++ {
+		m := sm.Metrics().At(i)
+		switch m.Type() {
+		case pmetric.MetricTypeGauge:
+			if dps := m.Gauge().DataPoints(); dps.Len() > 0 {
+				return uint64(dps.At(0).Timestamp())
+			}
+		case pmetric.MetricTypeSum:
+			if dps := m.Sum().DataPoints(); dps.Len() > 0 {
+				return uint64(dps.At(0).Timestamp())
+			}
+		case pmetric.MetricTypeHistogram:
+			if dps := m.Histogram().DataPoints(); dps.Len() > 0 {
+				return uint64(dps.At(0).Timestamp())
+			}
+		case pmetric.MetricTypeExponentialHistogram:
+			if dps := m.ExponentialHistogram().DataPoints(); dps.Len() > 0 {
+				return uint64(dps.At(0).Timestamp())
+			}
+		case pmetric.MetricTypeSummary:
+			if dps := m.Summary().DataPoints(); dps.Len() > 0 {
+				return uint64(dps.At(0).Timestamp())
+			}
+		}
+	}
+	return 0
 }
