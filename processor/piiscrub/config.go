@@ -169,9 +169,12 @@ type MetricsConfig struct {
 
 // MarkerConfig configures the marker attribute.
 type MarkerConfig struct {
-	// Attribute is set to true on each span, log record and data point in which something was scrubbed.
+	// Attribute is set to true on each span and log record in which something was scrubbed.
 	// Empty disables the marker.
 	Attribute string `mapstructure:"attribute"`
+	// DataPoints sets the marker on metric data points too. Off by default: on a data point the marker
+	// becomes one more Prometheus label, which splits the series and changes its identity.
+	DataPoints bool `mapstructure:"data_points"`
 }
 
 // LimitsConfig bounds the work per value.

@@ -24,9 +24,11 @@ type engine struct {
 	spanNameRedact bool
 	metricsAction  Action
 	marker         string
-	failClosed     bool
-	maxValue       int
-	maxDepth       int
+	// dataPointMarker is marker when data points are marked too, else empty.
+	dataPointMarker string
+	failClosed      bool
+	maxValue        int
+	maxDepth        int
 
 	keys *keyring // nil in mask_only mode
 }
@@ -157,6 +159,9 @@ func newEngine(cfg *Config, keys *keyring) (*engine, error) {
 		e.metricsAction = ActionDelete
 	}
 	e.marker = cfg.Marker.Attribute
+	if cfg.Marker.DataPoints {
+		e.dataPointMarker = e.marker
+	}
 	e.failClosed = cfg.FailClosed
 	e.maxValue = cfg.Limits.MaxValueBytes
 	if e.maxValue <= 0 {

@@ -166,12 +166,13 @@ func (st *state) record(fn func()) (drop bool) {
 	return false
 }
 
-// markRecord sets the marker attribute on a record in which something (or its resource/scope) was scrubbed.
-func (st *state) markRecord(attrs pcommon.Map, inherited bool) {
+// markRecord counts a record in which something (or its resource/scope) was scrubbed and sets the marker
+// attribute named marker on it, unless marker is empty.
+func (st *state) markRecord(attrs pcommon.Map, inherited bool, marker string) {
 	if st.recChanged || inherited {
 		st.scrubbed++
-		if st.e.marker != "" {
-			attrs.PutBool(st.e.marker, true)
+		if marker != "" {
+			attrs.PutBool(marker, true)
 		}
 	}
 }

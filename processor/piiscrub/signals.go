@@ -48,7 +48,7 @@ func (p *scrubProcessor) processTraces(ctx context.Context, td ptrace.Traces) (p
 					dropped++
 					return true
 				}
-				st.markRecord(span.Attributes(), resChanged || scopeChanged)
+				st.markRecord(span.Attributes(), resChanged || scopeChanged, st.e.marker)
 				return false
 			})
 			return before > 0 && ss.Spans().Len() == 0
@@ -139,7 +139,7 @@ func (p *scrubProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 					dropped++
 					return true
 				}
-				st.markRecord(lr.Attributes(), resChanged || scopeChanged)
+				st.markRecord(lr.Attributes(), resChanged || scopeChanged, st.e.marker)
 				return false
 			})
 			return before > 0 && sl.LogRecords().Len() == 0
@@ -239,7 +239,7 @@ func (st *state) scrubDataPoint(attrs pcommon.Map, ts pcommon.Timestamp, exempla
 		}
 	})
 	if !drop {
-		st.markRecord(attrs, inherited)
+		st.markRecord(attrs, inherited, st.e.dataPointMarker)
 	}
 	return drop
 }
