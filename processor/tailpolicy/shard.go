@@ -487,8 +487,14 @@ func (s *shard) stage(ts *traceState, ref spanRef, estimate int64) {
 }
 
 // chunkOverhead is the heap a chunk costs beyond its bytes (slice header and
-// allocation rounding); each span adds its 8-byte id.
-const chunkOverhead = 40
+// allocation rounding); each span adds its 8-byte id. compactTraceOverhead is
+// the trace's own state (traceState, map and heap entries, id slice growth),
+// which the per-span estimate covers for referenced spans; calibrated with
+// BenchmarkHeapPerBufferedSpan/tail_policy_compact.
+const (
+	chunkOverhead        = 40
+	compactTraceOverhead = 600
+)
 
 // seal marshals every trace's pending spans into one chunk and replaces their
 // estimated size by the chunk's, so the memory budget counts what is held.
@@ -506,8 +512,11 @@ func (s *shard) seal() {
 		}
 		enc := s2.Encode(s.encBuf[:cap(s.encBuf)], raw)
 		b := append(make([]byte, 0, len(enc)), enc...)
-		ts.chunks = append(ts.chunks, b)
 		delta := int64(len(b)) + chunkOverhead + 8*int64(pt.spans) - pt.estimate
+		if len(ts.chunks) == 0 && len(ts.spans) == 0 {
+			delta += compactTraceOverhead
+		}
+		ts.chunks = append(ts.chunks, b)
 		ts.bytes += delta
 		s.bytes.Add(delta)
 		delete(s.pending, ts)
