@@ -22,4 +22,4 @@ if ! log=$(go tool builder --config "$config" --skip-compilation 2>&1); then
     exit 1
   fi
 fi
-(cd "$out" && go mod tidy -e 2>&1 | grep -v -e '^go: downloading' -e semconvtest -e 'server response' -e 'k8sattributesprocessor' -e '^\s*$' || true)
+(cd "$out" && go mod tidy -e 2>&1 | grep -v -e '^go: downloading' -e semconvtest -e 'server response' -e 'k8sattributesprocessor' -e 'imports$' -e 'tested by$' -e '^\s*$' || true)
