@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -304,7 +305,10 @@ func (d *loopbackDeployment) startAgents(n int) {
 	for range n {
 		name := fmt.Sprintf("agent-%d", len(d.agents))
 		a := &agentProcess{name: name, grpc: FreeEndpoint(d.t), http: FreeEndpoint(d.t)}
-		a.Collector = StartCollector(d.t, d.agentConfig(a.grpc, a.http, d.gatewayEndpoints()), WithName(name))
+		// The loopback port of the agent's PII-count totals (prometheus/pii_counts), one per agent.
+		countsPort := strconv.Itoa(FreePort(d.t))
+		a.Collector = StartCollector(d.t, d.agentConfig(a.grpc, a.http, d.gatewayEndpoints()), WithName(name),
+			WithEnv("WARDEN_PII_COUNTS_PORT="+countsPort, "K8S_NODE_NAME="+name))
 		d.agents = append(d.agents, a)
 	}
 }
