@@ -11,7 +11,7 @@ UNIT_PKGS   := ./internal/... ./processor/... ./exporter/... ./tools/...
 COMPONENT_DIRS := $(wildcard processor/*/ exporter/*/)
 
 .PHONY: build run demo test unit-test e2e-test k8s-test validate-configs \
-        generate check-generate eval-pii bench tools clean
+        generate check-generate eval-pii bench clean
 
 ## build: compile bin/otelcol-warden from the committed ocb output (no ocb run needed)
 build:
@@ -63,12 +63,15 @@ check-generate:
 eval-pii:
 	$(GO) run ./tools/evalpii $(EVAL_ARGS)
 
-## bench: the component benchmarks against their contrib peers (compare runs with benchstat)
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./processor/... ./exporter/... | tee bench.txt
+# benchstat is a dev tool: pinned here and run with `go run pkg@version`, so it adds nothing to go.mod
+# (a tool requirement there would move the binary's golang.org/x dependencies).
+BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-tools:
-	$(GO) install golang.org/x/perf/cmd/benchstat@latest
+## bench: the component benchmarks against their contrib peers, summarised with benchstat;
+## keep bench.txt and compare two runs with `go run $(BENCHSTAT) old.txt bench.txt`
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/... ./processor/... ./exporter/... | tee bench.txt
+	$(GO) run $(BENCHSTAT) bench.txt
 
 clean:
 	rm -rf bin data .gen

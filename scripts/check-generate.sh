@@ -21,9 +21,9 @@ for meta in processor/*/metadata.yaml exporter/*/metadata.yaml; do
   dir=$(dirname "$meta")
   (cd "$dir" && go tool mdatagen metadata.yaml)
   generated=("$dir/internal/metadata" "$dir/internal/metadatatest" "$dir"/generated_*_test.go "$dir/documentation.md")
-  if ! git diff --quiet -- "${generated[@]}"; then
+  if ! git diff --quiet -- "${generated[@]}" || [ -n "$(git status --porcelain --untracked-files=all -- "${generated[@]}")" ]; then
     echo "check-generate: mdatagen output in $dir is out of date with its metadata.yaml; run 'make generate'" >&2
-    git diff --stat -- "${generated[@]}" >&2
+    git status --short --untracked-files=all -- "${generated[@]}" >&2
     status=1
   fi
 done
