@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -418,5 +419,76 @@ func TestScaleOutGatewayCrash(t *testing.T) {
 		f.errorsSent-f.errorsSeen, f.errorsSent, f.errorsSent-f.errorsComplete, afterBack, afterBackIncomplete)
 	if afterBack == 0 || afterBackIncomplete != 0 {
 		t.Errorf("after the gateway came back: %d traces sent, %d incomplete", afterBack, afterBackIncomplete)
+	}
+}
+
+// TestScaleOutAgentRestart restarts one of the two agents mid-run: SIGTERM, then a new process on the
+// same file_storage folder, as a DaemonSet pod restart on the same hostPath does. Its sender retries
+// while it is down, as an SDK would. So that the restart finds a backlog on disk (with three healthy
+// gateways the queue is almost always empty), the gateways are frozen (SIGSTOP, as in a network
+// partition) for a few seconds around the restart: the agents keep accepting into their persistent
+// queues. Nothing an agent had accepted may be lost: every span the two agents accepted reaches the
+// gateways (counted at the gateways' receivers, which see every span before sampling; a request that
+// was in flight at the SIGTERM may arrive twice), and every error trace arrives at the sink.
+func TestScaleOutAgentRestart(t *testing.T) {
+	const traces, batch, restartAt = 12_000, 100, 3_000
+	const freezeFor = 3 * time.Second
+	sink := StartOTLPSink(t)
+	d := newLoopbackDeployment(t)
+	d.tempoEndpoint = sink.GRPCEndpoint()
+	d.gatewaySpanMarker = true
+	d.startGateways(3)
+	d.startAgents(2)
+	workload := newWorkload(200_000, traces)
+	parts := make([][2]ptrace.Traces, 0, traces/batch)
+	for i := 0; i < traces; i += batch {
+		first, second := halves(workload[i:i+batch], time.Now())
+		parts = append(parts, [2]ptrace.Traces{first, second})
+	}
+	agent := d.agents[0]
+	const queueMetric = "otelcol_exporter_queue_size"
+	queueLabel := `exporter="load_balancing/traces"`
+	var acceptedBefore, queuedAtStop, queuedAtStart float64
+	var down time.Duration
+	freeze := func(sig syscall.Signal) {
+		for _, g := range d.gateways {
+			g.mu.Lock()
+			if g.cmd != nil {
+				_ = g.cmd.Process.Signal(sig)
+			}
+			g.mu.Unlock()
+		}
+	}
+	t.Cleanup(func() { freeze(syscall.SIGCONT) }) // before the gateways' own cleanup stops them
+	sendWhileFaulting(t, d, parts, restartAt/batch, func() {
+		freeze(syscall.SIGSTOP)
+		time.Sleep(freezeFor)
+		acceptedBefore = agent.SelfMetric(t, "otelcol_receiver_accepted_spans")
+		queuedAtStop = agent.SelfMetric(t, queueMetric, queueLabel)
+		began := time.Now()
+		agent.Stop()
+		agent.Start()
+		down = time.Since(began)
+		queuedAtStart = agent.SelfMetric(t, queueMetric, queueLabel)
+		freeze(syscall.SIGCONT)
+	})
+	waitForQuiet(t, sink, 5*time.Second, 5*time.Second, 3*time.Minute)
+
+	sent := float64(traces * spansPerTrace) // every span was accepted by an agent (sendUntilAccepted)
+	var delivered float64
+	for _, g := range d.gateways {
+		delivered += g.SelfMetric(t, "otelcol_receiver_accepted_spans")
+	}
+	f := analyse(workload, collectTraces(sink.Traces(t)))
+	f.log(t, "agent restart")
+	t.Logf("agent restart: %s accepted %.0f spans before the SIGTERM, %.0f requests in its traces queue at the SIGTERM, %.0f recovered from disk at start; down (stop + start) %s",
+		agent.name, acceptedBefore, queuedAtStop, queuedAtStart, down.Round(time.Millisecond))
+	t.Logf("agent restart: spans accepted by the agents %.0f, accepted by the gateways %.0f (lost %.0f, delivered twice %.0f); error traces lost %d of %d, incomplete %d",
+		sent, delivered, max(sent-delivered, 0), max(delivered-sent, 0), f.errorsSent-f.errorsSeen, f.errorsSent, f.errorsSent-f.errorsComplete)
+	if delivered < sent {
+		t.Errorf("the gateways accepted %.0f spans, the agents had accepted %.0f: %.0f lost", delivered, sent, sent-delivered)
+	}
+	if f.errorsSeen != f.errorsSent {
+		t.Errorf("%d of %d error traces lost", f.errorsSent-f.errorsSeen, f.errorsSent)
 	}
 }
