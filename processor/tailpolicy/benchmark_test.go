@@ -5,6 +5,9 @@ package tailpolicy
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"math/rand/v2"
 	"runtime"
 	"syscall"
@@ -34,17 +37,47 @@ const (
 
 var benchRoutes = []string{"/api/checkout", "/api/payment", "/api/auth", "/catalog", "/catalog/{id}", "/search", "/cart", "/home", "/api/recommendations", "/profile"}
 
-// benchWorkload builds requests of benchBatchTraces complete traces each.
-func benchWorkload(seed uint64) []ptrace.Traces {
+// benchWorkload builds requests of benchBatchTraces complete traces each, with
+// the repetitive attribute values of the original benchmark.
+func benchWorkload(seed uint64) []ptrace.Traces { return benchWorkloadOf(seed, false) }
+
+// benchWorkloadOf builds requests of benchBatchTraces complete traces each.
+// repetitive: one resource, 8 span attributes, most values the same in every
+// span (flatters any compression). varied: 5 services with 9 resource
+// attributes each (a trace's spans spread over them), span names per
+// operation, and per-span values that differ as in real traffic: URL paths
+// with ids, client addresses, request/user ids, user agents, peer pods, sizes.
+func benchWorkloadOf(seed uint64, varied bool) []ptrace.Traces {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	now := time.Now()
 	var out []ptrace.Traces
 	for b := 0; b < benchTraces/benchBatchTraces; b++ {
 		td := ptrace.NewTraces()
-		rs := td.ResourceSpans().AppendEmpty()
-		rs.Resource().Attributes().PutStr("service.name", "shop")
-		rs.Resource().Attributes().PutStr("host.name", "node-1")
-		spans := rs.ScopeSpans().AppendEmpty().Spans()
+		var spanSlices []ptrace.SpanSlice
+		if varied {
+			for svc := range benchServices {
+				rs := td.ResourceSpans().AppendEmpty()
+				ra := rs.Resource().Attributes()
+				ra.PutStr("service.name", benchServices[svc])
+				ra.PutStr("service.version", fmt.Sprintf("1.%d.%d", svc+3, seed%7))
+				ra.PutStr("service.namespace", "shop")
+				ra.PutStr("deployment.environment.name", "production")
+				ra.PutStr("host.name", fmt.Sprintf("ip-10-0-%d-%d.ec2.internal", svc, rng.IntN(250)))
+				ra.PutStr("k8s.namespace.name", "shop-prod")
+				ra.PutStr("k8s.pod.name", fmt.Sprintf("%s-7f9c%d-%05x", benchServices[svc], svc, rng.IntN(1<<20)))
+				ra.PutStr("telemetry.sdk.language", "go")
+				ra.PutStr("telemetry.sdk.version", "1.38.0")
+				ss := rs.ScopeSpans().AppendEmpty()
+				ss.Scope().SetName("go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp")
+				ss.Scope().SetVersion("0.63.0")
+				spanSlices = append(spanSlices, ss.Spans())
+			}
+		} else {
+			rs := td.ResourceSpans().AppendEmpty()
+			rs.Resource().Attributes().PutStr("service.name", "shop")
+			rs.Resource().Attributes().PutStr("host.name", "node-1")
+			spanSlices = append(spanSlices, rs.ScopeSpans().AppendEmpty().Spans())
+		}
 		for range benchBatchTraces {
 			var tid pcommon.TraceID
 			for i := range tid {
@@ -54,7 +87,14 @@ func benchWorkload(seed uint64) []ptrace.Traces {
 			isErr := rng.Float64() < 0.01
 			synthetic := rng.Float64() < 0.005
 			slow := rng.Float64() < 0.01
+			client := fmt.Sprintf("10.%d.%d.%d", rng.IntN(256), rng.IntN(256), rng.IntN(256))
+			user := fmt.Sprintf("u-%08x", rng.Uint32())
+			ua := benchUserAgents[rng.IntN(len(benchUserAgents))]
 			for s := range benchSpansPerTrace {
+				spans := spanSlices[0]
+				if varied {
+					spans = spanSlices[s%len(spanSlices)]
+				}
 				span := spans.AppendEmpty()
 				span.SetTraceID(tid)
 				span.SetSpanID(pcommon.SpanID{byte(s), byte(rng.Uint32()), 1, 2, 3, 4, 5, 6})
@@ -73,11 +113,28 @@ func benchWorkload(seed uint64) []ptrace.Traces {
 				a.PutStr("http.route", route)
 				a.PutStr("http.request.method", "GET")
 				a.PutInt("http.response.status_code", 200)
-				a.PutStr("server.address", "shop.internal")
-				a.PutStr("url.path", route)
-				a.PutStr("user_agent.original", "Mozilla/5.0 (X11; Linux x86_64)")
-				a.PutStr("network.protocol.version", "1.1")
-				a.PutInt("thread.id", int64(rng.IntN(64)))
+				if varied {
+					if s > 0 {
+						span.SetName(benchOperations[(s+rng.IntN(3))%len(benchOperations)])
+						span.SetKind(ptrace.SpanKind(1 + rng.IntN(5)))
+					}
+					a.PutStr("server.address", fmt.Sprintf("%s-%x.shop-prod.svc", benchServices[rng.IntN(len(benchServices))], rng.IntN(1<<16)))
+					a.PutStr("url.path", strings.ReplaceAll(route, "{id}", strconv.Itoa(rng.IntN(1_000_000))))
+					a.PutStr("url.query", fmt.Sprintf("page=%d&session=%016x", rng.IntN(50), rng.Uint64()))
+					a.PutStr("user_agent.original", ua)
+					a.PutStr("client.address", client)
+					a.PutInt("client.port", int64(1024+rng.IntN(60000)))
+					a.PutStr("enduser.id", user)
+					a.PutStr("request.id", fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64()))
+					a.PutInt("http.response.body.size", int64(rng.IntN(200_000)))
+					a.PutInt("thread.id", int64(rng.IntN(64)))
+				} else {
+					a.PutStr("server.address", "shop.internal")
+					a.PutStr("url.path", route)
+					a.PutStr("user_agent.original", "Mozilla/5.0 (X11; Linux x86_64)")
+					a.PutStr("network.protocol.version", "1.1")
+					a.PutInt("thread.id", int64(rng.IntN(64)))
+				}
 				if synthetic {
 					a.PutStr("synthetic", "true")
 				}
@@ -91,10 +148,43 @@ func benchWorkload(seed uint64) []ptrace.Traces {
 	return out
 }
 
-func newBenchTailPolicy(b *testing.B) processor.Traces { return newBenchTailPolicyWith(b, 50) }
+var (
+	benchServices   = []string{"frontend", "checkout", "cart", "catalog", "payment"}
+	benchOperations = []string{"SELECT shop.orders", "redis GET", "POST /internal/price", "kafka publish orders", "GET /internal/stock", "grpc catalog.Lookup"}
+	benchUserAgents = func() []string {
+		var uas []string
+		for i := range 40 {
+			uas = append(uas, fmt.Sprintf("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/%d.0.%d.%d Safari/537.36", 120+i%20, 6000+i*37, i*11))
+		}
+		return uas
+	}()
+)
 
-// newBenchTailPolicyCompact buffers every span as compressed protobuf (memory.compact_percent: 0).
-func newBenchTailPolicyCompact(b *testing.B) processor.Traces { return newBenchTailPolicyWith(b, 0) }
+var benchWorkloads = []struct {
+	name   string
+	varied bool
+}{{"repetitive", false}, {"varied", true}}
+
+type benchPeer struct {
+	name string
+	make func(*testing.B) processor.Traces
+}
+
+// benchPeers: tail_policy in its default configuration (compact buffering),
+// the same with references only (memory.compact_percent: 100), tail_sampling.
+var benchPeers = []benchPeer{
+	{"tail_policy", newBenchTailPolicy},
+	{"tail_policy_references", newBenchTailPolicyReferences},
+	{"tail_sampling", newBenchTailSampling},
+}
+
+// newBenchTailPolicy: the default buffering (compact_percent 0: every span compact).
+func newBenchTailPolicy(b *testing.B) processor.Traces {
+	return newBenchTailPolicyWith(b, createDefaultConfig().(*Config).Memory.CompactPercent)
+}
+
+// newBenchTailPolicyReferences keeps every span as a reference into the request.
+func newBenchTailPolicyReferences(b *testing.B) processor.Traces { return newBenchTailPolicyWith(b, 100) }
 
 func newBenchTailPolicyWith(b *testing.B, compactPercent int) processor.Traces {
 	cfg := newBenchConfig(compactPercent)
@@ -146,73 +236,80 @@ func newBenchTailSampling(b *testing.B) processor.Traces {
 }
 
 // BenchmarkThroughput: one op = start, ingest 10,000 spans (500 traces), shut
-// down, which decides every buffered trace. Run with -cpu=1 for spans/s per core.
+// down, which decides every buffered trace (kept ones decoded and forwarded).
+// Run with -cpu=1 for spans/s per core.
 func BenchmarkThroughput(b *testing.B) {
-	for _, peer := range []struct {
-		name string
-		make func(*testing.B) processor.Traces
-	}{{"tail_policy", newBenchTailPolicy}, {"tail_policy_compact", newBenchTailPolicyCompact}, {"tail_sampling", newBenchTailSampling}} {
-		b.Run(peer.name, func(b *testing.B) {
-			b.ReportAllocs()
-			spans := 0
-			var elapsed, cpu time.Duration
-			for i := 0; b.Loop(); i++ {
-				b.StopTimer()
-				input := benchWorkload(uint64(i))
-				p := peer.make(b)
-				runtime.GC()
-				b.StartTimer()
-				start, cpuStart := time.Now(), processCPU()
-				require.NoError(b, p.Start(context.Background(), nil))
-				for _, td := range input {
-					spans += td.SpanCount()
-					require.NoError(b, p.ConsumeTraces(context.Background(), td))
+	for _, w := range benchWorkloads {
+		for _, peer := range benchPeers {
+			b.Run(w.name+"/"+peer.name, func(b *testing.B) {
+				b.ReportAllocs()
+				spans := 0
+				var elapsed, cpu time.Duration
+				for i := 0; b.Loop(); i++ {
+					b.StopTimer()
+					input := benchWorkloadOf(uint64(i), w.varied)
+					p := peer.make(b)
+					runtime.GC()
+					b.StartTimer()
+					start, cpuStart := time.Now(), processCPU()
+					require.NoError(b, p.Start(context.Background(), nil))
+					for _, td := range input {
+						spans += td.SpanCount()
+						require.NoError(b, p.ConsumeTraces(context.Background(), td))
+					}
+					require.NoError(b, p.Shutdown(context.Background()))
+					elapsed += time.Since(start)
+					cpu += processCPU() - cpuStart
 				}
-				require.NoError(b, p.Shutdown(context.Background()))
-				elapsed += time.Since(start)
-				cpu += processCPU() - cpuStart
-			}
-			b.ReportMetric(float64(spans)/elapsed.Seconds(), "spans/s")
-			// CPU time of the whole process (GC included): spans per core-second,
-			// robust to other load on a shared machine, unlike wall time.
-			b.ReportMetric(float64(spans)/cpu.Seconds(), "spans/cpu-s")
-		})
+				b.ReportMetric(float64(spans)/elapsed.Seconds(), "spans/s")
+				// CPU time of the whole process (GC included): spans per core-second,
+				// robust to other load on a shared machine, unlike wall time.
+				b.ReportMetric(float64(spans)/cpu.Seconds(), "spans/cpu-s")
+			})
+		}
 	}
 }
 
 // BenchmarkHeapPerBufferedSpan: live heap retained per buffered span, measured
-// after GC with everything still waiting for its decision.
+// after GC with everything still waiting for its decision (the received
+// requests included: they are what a processor that references them holds).
+// For tail_policy also the bytes its memory accounting counts per span.
 func BenchmarkHeapPerBufferedSpan(b *testing.B) {
-	for _, peer := range []struct {
-		name string
-		make func(*testing.B) processor.Traces
-	}{{"tail_policy", newBenchTailPolicy}, {"tail_policy_compact", newBenchTailPolicyCompact}, {"tail_sampling", newBenchTailSampling}} {
-		b.Run(peer.name, func(b *testing.B) {
-			var perSpan float64
-			for i := 0; b.Loop(); i++ {
-				var before, after runtime.MemStats
-				runtime.GC()
-				runtime.ReadMemStats(&before)
-				p := peer.make(b)
-				require.NoError(b, p.Start(context.Background(), nil))
-				spans := 0
-				for r := range 10 {
-					for _, td := range benchWorkload(uint64(i*10 + r)) {
-						spans += td.SpanCount()
-						require.NoError(b, p.ConsumeTraces(context.Background(), td))
+	for _, w := range benchWorkloads {
+		for _, peer := range benchPeers {
+			b.Run(w.name+"/"+peer.name, func(b *testing.B) {
+				var perSpan, accounted float64
+				for i := 0; b.Loop(); i++ {
+					var before, after runtime.MemStats
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					p := peer.make(b)
+					require.NoError(b, p.Start(context.Background(), nil))
+					spans := 0
+					for r := range 10 {
+						for _, td := range benchWorkloadOf(uint64(i*10+r), w.varied) {
+							spans += td.SpanCount()
+							require.NoError(b, p.ConsumeTraces(context.Background(), td))
+						}
 					}
+					// Let the workers ingest what was queued; nothing is decided
+					// before decision_delay/decision_wait in this window.
+					time.Sleep(500 * time.Millisecond)
+					runtime.GC()
+					runtime.ReadMemStats(&after)
+					perSpan = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(spans)
+					if tp, ok := p.(*tailPolicy); ok {
+						accounted = float64(tp.bufferedBytes()) / float64(spans)
+					}
+					runtime.KeepAlive(p)
+					require.NoError(b, p.Shutdown(context.Background()))
 				}
-				// Let the workers ingest what was queued; nothing is decided
-				// before decision_delay/decision_wait in this window.
-				time.Sleep(500 * time.Millisecond)
-				runtime.GC()
-				runtime.ReadMemStats(&after)
-				perSpan = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(spans)
-				runtime.KeepAlive(p)
-				require.NoError(b, p.Shutdown(context.Background()))
-			}
-			b.ReportMetric(perSpan, "heap-B/span")
-		})
+				b.ReportMetric(perSpan, "heap-B/span")
+				if accounted > 0 {
+					b.ReportMetric(accounted, "accounted-B/span")
+				}
+			})
+		}
 	}
 }
 

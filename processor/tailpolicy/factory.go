@@ -67,7 +67,7 @@ func createDefaultConfig() component.Config {
 		},
 		Memory: MemoryConfig{
 			LimitBytes:          512 << 20,
-			CompactPercent:      50,
+			CompactPercent:      0,
 			EvictPercent:        75,
 			HighWaterPercent:    90,
 			LowWaterPercent:     75,

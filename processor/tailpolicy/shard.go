@@ -6,12 +6,12 @@ package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor
 import (
 	"container/heap"
 	"context"
+	"encoding/binary"
 	"math"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/klauspost/compress/s2"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -43,10 +43,16 @@ type traceState struct {
 	id pcommon.TraceID
 	// spans are references into the received requests (no copy): the fast path.
 	spans []spanRef
-	// chunks hold spans as OTLP protobuf (resource and scope included), one per
-	// ingest batch, once the shard is above memory.compact_percent: about half
-	// the heap of pdata, released at once when dropped, unmarshalled when kept.
+	// chunks hold spans in the compact encoding (codec.go), one per ingest
+	// batch, once the shard is at memory.compact_percent: a fraction of the
+	// heap of pdata, released at once when dropped, decoded only when kept.
 	chunks [][]byte
+	// scopes are the interned resource+scope pairs the chunks' spans index.
+	scopes []*internScope
+	// The current batch's records of this trace (see shard.seal).
+	pendingSpans int32
+	pendingSlot  int32
+	pendingLen   int
 	// spanIDs of every buffered span, for the span count and duplicate removal.
 	spanIDs   []pcommon.SpanID
 	firstSeen time.Time
@@ -95,14 +101,19 @@ type shard struct {
 	bytes      atomic.Int64
 	traceCount atomic.Int64
 
-	// pending holds, during one ingest batch, the spans moved out of the request
-	// per trace; sealed into chunks at the end of the batch.
-	pending     map[*traceState]*pendingTrace
-	marshaler   ptrace.ProtoMarshaler
-	unmarshaler ptrace.ProtoUnmarshaler
-	encBuf      []byte
-	decBuf      []byte
-	compactAt   int64
+	// The compact encoding: during one ingest batch, spans are encoded into enc
+	// (recs say which trace each record belongs to); seal copies each trace's
+	// records into one exactly sized chunk.
+	codec      *spanCodec
+	enc        []byte
+	recs       []pendingRecord
+	staged     []*traceState
+	chunkBufs  [][]byte
+	scopes     map[string]*internScope
+	keyBuf     []byte
+	lastSrc    *sourceScope
+	lastIntern *internScope
+	compactAt  int64
 	evictAt     int64
 	evictTo     int64
 
@@ -128,7 +139,8 @@ func newShard(eng *engine, budgetBytes int64, now time.Time, emit func(ptrace.Tr
 		scaleFor:  -1,
 		scaled:    make([]sampling.Threshold, len(eng.rules.rules)),
 		tvalues:   make(map[sampling.Threshold]string),
-		pending:   make(map[*traceState]*pendingTrace),
+		codec:     newSpanCodec(),
+		scopes:    make(map[string]*internScope),
 	}
 	s.evictTo = s.evictAt * 9 / 10
 	s.out.reset()
@@ -207,9 +219,12 @@ func (s *shard) add(ts *traceState, ref spanRef, isRoot, compact bool, now time.
 	eng := s.eng
 	span := ref.span
 	ts.spanIDs = append(ts.spanIDs, span.SpanID())
-	size := estimateSpanBytes(span)
-	ts.bytes += size
-	s.bytes.Add(size)
+	if !compact {
+		// Compact spans count their encoded size (stage).
+		size := estimateSpanBytes(span)
+		ts.bytes += size
+		s.bytes.Add(size)
+	}
 
 	start, end := span.StartTimestamp(), span.EndTimestamp()
 	if end < start {
@@ -242,7 +257,7 @@ func (s *shard) add(ts *traceState, ref spanRef, isRoot, compact bool, now time.
 
 	bits := eng.rules.classifySpan(ref.scope.res, ref.scope.ss, span, isRoot)
 	if compact {
-		s.stage(ts, ref, size)
+		s.stage(ts, ref)
 	} else {
 		ts.spans = append(ts.spans, ref)
 	}
@@ -362,10 +377,7 @@ func (s *shard) decide(ts *traceState, idx int, trg trigger, now time.Time) {
 		keep = th.ShouldSample(ts.randomness)
 	}
 	s.remove(ts)
-	pending := s.pending[ts]
-	if pending != nil {
-		delete(s.pending, ts)
-	}
+	defer s.releaseScopes(ts)
 	spans := len(ts.spanIDs)
 
 	tb := eng.tel.tb
@@ -380,7 +392,8 @@ func (s *shard) decide(ts *traceState, idx int, trg trigger, now time.Time) {
 	eng.tel.decided(idx, keep, trg, spans)
 
 	if !keep {
-		// Chunks and pending spans are released as they are.
+		// Chunks and pending records are released as they are.
+		ts.pendingSpans = 0
 		s.cache.dropped.add(ts.id, now)
 		for _, ref := range ts.spans {
 			s.release(ref)
@@ -406,149 +419,207 @@ func (s *shard) decide(ts *traceState, idx int, trg trigger, now time.Time) {
 		s.keep(ref, th, idx)
 	}
 	for _, chunk := range ts.chunks {
-		// The unmarshaler copies what it keeps, so the buffer is reused.
-		raw, err := s2.Decode(s.decBuf[:cap(s.decBuf)], chunk)
-		s.decBuf = raw
-		var td ptrace.Traces
-		if err == nil {
-			td, err = s.unmarshaler.UnmarshalTraces(raw)
-		}
-		if err != nil {
-			// Cannot happen for bytes this shard marshalled; never silently.
-			eng.logger.Error("tail_policy: a buffered chunk does not unmarshal; its spans are lost", zap.Error(err))
-			continue
-		}
-		s.keepAll(td, th, idx, seen)
+		s.keepChunk(ts, chunk, th, idx, seen)
 	}
-	if pending != nil {
-		s.keepAll(pending.td, th, idx, seen)
+	if ts.pendingSpans > 0 {
+		// Decided in the middle of its batch: its records are still in enc.
+		for _, rec := range s.recs {
+			if rec.ts == ts {
+				s.keepChunk(ts, s.enc[rec.off:rec.end], th, idx, seen)
+			}
+		}
+		ts.pendingSpans = 0
 	}
 }
 
-// pendingTrace gathers one trace's spans of the current batch, moved out of the
-// request, grouped by source resource and scope.
-type pendingTrace struct {
-	td        ptrace.Traces
-	estimate  int64
-	spans     int
-	resources []pendingResource
-	scopes    []pendingScope
+// keepChunk decodes the records of a kept trace into the output, stamped with
+// the rule and threshold, without the duplicates of seen (when non-nil).
+func (s *shard) keepChunk(ts *traceState, chunk []byte, th sampling.Threshold, idx int, seen map[pcommon.SpanID]struct{}) {
+	r := newSpanReader(s.codec, chunk)
+	for {
+		id, si, ok := r.next()
+		if !ok {
+			break
+		}
+		if si >= len(ts.scopes) {
+			r.err = errCorrupt
+			break
+		}
+		if seen != nil {
+			if _, dup := seen[id]; dup {
+				// Read past it (rare).
+				if r.readSpan(id, ts.id, ptrace.NewSpan()) != nil {
+					break
+				}
+				continue
+			}
+			seen[id] = struct{}{}
+		}
+		dst := s.out.spanSlot(ts.scopes[si].src)
+		if r.readSpan(id, ts.id, dst) != nil {
+			break
+		}
+		dst.Attributes().PutStr(samplingRuleAttribute, s.eng.ruleNames[idx])
+		s.stampThreshold(dst, th)
+	}
+	if r.err != nil {
+		// Cannot happen for bytes this shard wrote; never silently.
+		s.eng.logger.Error("tail_policy: a buffered chunk does not decode; its remaining spans are lost", zap.Error(r.err))
+	}
 }
 
-type pendingResource struct {
-	src *sourceResource
-	rs  ptrace.ResourceSpans
+type pendingRecord struct {
+	ts       *traceState
+	off, end int
 }
 
-type pendingScope struct {
+// internScope is one distinct resource + scope of the buffered compact spans,
+// shared by every trace that uses it (reference counted) and held as a private
+// pdata copy, so that the received request can be released.
+type internScope struct {
 	src   *sourceScope
-	spans ptrace.SpanSlice
+	key   string
+	refs  int
+	bytes int64
 }
 
-// stage moves a span out of the request into its trace's pending batch.
-func (s *shard) stage(ts *traceState, ref spanRef, estimate int64) {
-	pt := s.pending[ts]
-	if pt == nil {
-		pt = &pendingTrace{td: ptrace.NewTraces()}
-		s.pending[ts] = pt
+// internScopeOverhead: the pdata copy's fixed cost beyond its encoded key.
+const internScopeOverhead = 400
+
+func (s *shard) intern(sc *sourceScope) *internScope {
+	if sc == s.lastSrc {
+		return s.lastIntern
 	}
-	pt.estimate += estimate
-	pt.spans++
-	var slice ptrace.SpanSlice
-	found := false
-	for i := range pt.scopes {
-		if pt.scopes[i].src == ref.scope {
-			slice, found = pt.scopes[i].spans, true
+	key := s.keyBuf[:0]
+	rs := sc.res.rs
+	key = appendString(key, rs.SchemaUrl())
+	key = s.codec.appendMap(key, rs.Resource().Attributes())
+	key = binary.AppendUvarint(key, uint64(rs.Resource().DroppedAttributesCount()))
+	scope := sc.ss.Scope()
+	key = appendString(key, sc.ss.SchemaUrl())
+	key = appendString(key, scope.Name())
+	key = appendString(key, scope.Version())
+	key = s.codec.appendMap(key, scope.Attributes())
+	key = binary.AppendUvarint(key, uint64(scope.DroppedAttributesCount()))
+	s.keyBuf = key
+	is := s.scopes[string(key)]
+	if is == nil {
+		nrs := ptrace.NewResourceSpans()
+		rs.Resource().CopyTo(nrs.Resource())
+		nrs.SetSchemaUrl(rs.SchemaUrl())
+		nss := nrs.ScopeSpans().AppendEmpty()
+		scope.CopyTo(nss.Scope())
+		nss.SetSchemaUrl(sc.ss.SchemaUrl())
+		is = &internScope{
+			src:   &sourceScope{res: &sourceResource{rs: nrs, service: sc.res.service, synthetic: sc.res.synthetic}, ss: nss},
+			key:   string(key),
+			bytes: internScopeOverhead + 3*int64(len(key)),
+		}
+		s.scopes[is.key] = is
+		s.bytes.Add(is.bytes)
+	}
+	s.lastSrc, s.lastIntern = sc, is
+	return is
+}
+
+// releaseScopes drops the trace's references to its interned scopes.
+func (s *shard) releaseScopes(ts *traceState) {
+	for _, is := range ts.scopes {
+		is.refs--
+		if is.refs == 0 {
+			delete(s.scopes, is.key)
+			s.bytes.Add(-is.bytes)
+			if s.lastIntern == is {
+				s.lastSrc, s.lastIntern = nil, nil
+			}
+		}
+	}
+	ts.scopes = nil
+}
+
+// stage encodes a span into the batch's records, straight from the request.
+func (s *shard) stage(ts *traceState, ref spanRef) {
+	is := s.intern(ref.scope)
+	si := -1
+	for i, x := range ts.scopes {
+		if x == is {
+			si = i
 			break
 		}
 	}
-	if !found {
-		var rs ptrace.ResourceSpans
-		foundRes := false
-		for i := range pt.resources {
-			if pt.resources[i].src == ref.scope.res {
-				rs, foundRes = pt.resources[i].rs, true
-				break
-			}
-		}
-		if !foundRes {
-			rs = pt.td.ResourceSpans().AppendEmpty()
-			ref.scope.res.rs.Resource().CopyTo(rs.Resource())
-			rs.SetSchemaUrl(ref.scope.res.rs.SchemaUrl())
-			pt.resources = append(pt.resources, pendingResource{ref.scope.res, rs})
-		}
-		ss := rs.ScopeSpans().AppendEmpty()
-		ref.scope.ss.Scope().CopyTo(ss.Scope())
-		ss.SetSchemaUrl(ref.scope.ss.SchemaUrl())
-		slice = ss.Spans()
-		pt.scopes = append(pt.scopes, pendingScope{ref.scope, slice})
+	if si < 0 {
+		si = len(ts.scopes)
+		ts.scopes = append(ts.scopes, is)
+		is.refs++
+		ts.bytes += 8
+		s.bytes.Add(8)
 	}
-	ref.span.MoveTo(slice.AppendEmpty())
+	off := len(s.enc)
+	s.enc = s.codec.appendSpan(s.enc, ref.span, si)
+	if ts.pendingSpans == 0 {
+		s.staged = append(s.staged, ts)
+	}
+	ts.pendingSpans++
+	ts.pendingLen += len(s.enc) - off
+	// The record, plus the span's 8-byte id in spanIDs.
+	size := int64(len(s.enc)-off) + 8
+	ts.bytes += size
+	s.bytes.Add(size)
+	s.recs = append(s.recs, pendingRecord{ts: ts, off: off, end: len(s.enc)})
 }
 
 // chunkOverhead is the heap a chunk costs beyond its bytes (slice header and
 // allocation rounding); each span adds its 8-byte id. compactTraceOverhead is
 // the trace's own state (traceState, map and heap entries, id slice growth),
 // which the per-span estimate covers for referenced spans; calibrated with
-// BenchmarkHeapPerBufferedSpan/tail_policy_compact.
+// BenchmarkHeapPerBufferedSpan.
 const (
 	chunkOverhead        = 40
-	compactTraceOverhead = 600
+	compactTraceOverhead = 840
 )
 
-// seal marshals every trace's pending spans into one chunk and replaces their
-// estimated size by the chunk's, so the memory budget counts what is held.
+// seal copies every trace's records of the batch into one exactly sized chunk
+// (each record was counted at its encoded size; the chunk adds its overhead).
 func (s *shard) seal() {
-	for ts, pt := range s.pending {
-		raw, err := s.marshaler.MarshalTraces(pt.td)
-		if err != nil {
-			// Cannot happen for valid pdata; keep the spans as pdata then.
+	bufs := s.chunkBufs[:0]
+	for _, ts := range s.staged {
+		ts.pendingSlot = int32(len(bufs))
+		if ts.pendingSpans == 0 {
+			bufs = append(bufs, nil) // decided during the batch
 			continue
 		}
-		// S2 (Snappy-compatible) at ~1 GB/s: the spans of a trace repeat most
-		// attribute keys and values, so this more than halves the bytes again.
-		if n := s2.MaxEncodedLen(len(raw)); cap(s.encBuf) < n {
-			s.encBuf = make([]byte, n)
-		}
-		enc := s2.Encode(s.encBuf[:cap(s.encBuf)], raw)
-		b := append(make([]byte, 0, len(enc)), enc...)
-		delta := int64(len(b)) + chunkOverhead + 8*int64(pt.spans) - pt.estimate
-		if len(ts.chunks) == 0 && len(ts.spans) == 0 {
-			delta += compactTraceOverhead
-		}
-		ts.chunks = append(ts.chunks, b)
-		ts.bytes += delta
-		s.bytes.Add(delta)
-		delete(s.pending, ts)
+		bufs = append(bufs, make([]byte, 0, ts.pendingLen))
 	}
-}
-
-// keepAll stamps every span of td with the rule and threshold and moves it into
-// the output, without the duplicates of seen (when non-nil).
-func (s *shard) keepAll(td ptrace.Traces, th sampling.Threshold, idx int, seen map[pcommon.SpanID]struct{}) {
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			if seen != nil {
-				spans.RemoveIf(func(sp ptrace.Span) bool {
-					if _, dup := seen[sp.SpanID()]; dup {
-						return true
-					}
-					seen[sp.SpanID()] = struct{}{}
-					return false
-				})
-			}
-			for k := 0; k < spans.Len(); k++ {
-				sp := spans.At(k)
-				sp.Attributes().PutStr(samplingRuleAttribute, s.eng.ruleNames[idx])
-				s.stampThreshold(sp, th)
-			}
-			s.out.spans += spans.Len()
+	for _, rec := range s.recs {
+		if ts := rec.ts; ts.pendingSpans > 0 {
+			bufs[ts.pendingSlot] = append(bufs[ts.pendingSlot], s.enc[rec.off:rec.end]...)
 		}
 	}
-	rss.MoveAndAppendTo(s.out.td.ResourceSpans())
+	for _, ts := range s.staged {
+		if ts.pendingSpans > 0 {
+			chunk := bufs[ts.pendingSlot]
+			delta := int64(chunkOverhead)
+			if len(ts.chunks) == 0 && len(ts.spans) == 0 {
+				delta += compactTraceOverhead
+			}
+			ts.chunks = append(ts.chunks, chunk)
+			ts.bytes += delta
+			s.bytes.Add(delta)
+		}
+		ts.pendingSpans, ts.pendingLen = 0, 0
+	}
+	clear(bufs)
+	s.chunkBufs = bufs[:0]
+	clear(s.staged)
+	s.staged = s.staged[:0]
+	clear(s.recs)
+	s.recs = s.recs[:0]
+	if cap(s.enc) > 4<<20 {
+		s.enc = nil
+	}
+	s.enc = s.enc[:0]
+	// The last request may go now.
+	s.lastSrc, s.lastIntern = nil, nil
 }
 
 func (s *shard) remove(ts *traceState) {
