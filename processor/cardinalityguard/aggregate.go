@@ -28,6 +28,7 @@ type outputMetric struct {
 type outputSeries struct {
 	key       uint64
 	metric    *outputMetric
+	adm       *admission // the output's admission (nil for the overflow series)
 	attrs     pcommon.Map
 	start     pcommon.Timestamp
 	lastEmit  pcommon.Timestamp
@@ -66,11 +67,17 @@ type inputState struct {
 	start    pcommon.Timestamp
 	lastTs   pcommon.Timestamp
 	lastSeen uint32
-	last     float64
-	hist     []uint64
-	count    uint64
-	sum      float64
-	expo     *expoHist
+	// routed: the input's last route (reason, output) may be reused without the label steps
+	// while the budget's epoch is epoch and for max_stale/2 after checkedAt.
+	checkedAt uint32
+	epoch     uint32
+	routed    bool
+	reason    string
+	last      float64
+	hist      []uint64
+	count     uint64
+	sum       float64
+	expo      *expoHist
 }
 
 func newOutputMetric(res pcommon.Resource, sc pcommon.InstrumentationScope, m pmetric.Metric, b *budget) *outputMetric {

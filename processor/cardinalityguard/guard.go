@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -88,10 +87,45 @@ type attrKV struct {
 // counts are accumulated per batch and added to the self-metrics once.
 type counts struct {
 	received, emitted uint64
-	folded, dropped   map[string]int64
+	folded, dropped   tally
 }
 
-func (c *counts) drop(reason string) { c.dropped[reason]++ }
+func (c *counts) drop(reason string) { c.dropped.add(reason, 1) }
+
+// tally counts by reason. Consecutive points mostly share their reason: a run is summed in
+// place (the reasons are constants, so the comparison is a pointer check) and added to the
+// map when the reason changes, instead of one map update per point.
+type tally struct {
+	m    map[string]int64
+	last string
+	n    int64
+}
+
+func (t *tally) add(reason string, n int64) {
+	if reason == t.last && t.last != "" {
+		t.n += n
+		return
+	}
+	t.flush()
+	t.last, t.n = reason, n
+}
+
+// counts flushes the current run and returns the totals by reason.
+func (t *tally) counts() map[string]int64 {
+	t.flush()
+	return t.m
+}
+
+func (t *tally) flush() {
+	if t.last == "" {
+		return
+	}
+	if t.m == nil {
+		t.m = map[string]int64{}
+	}
+	t.m[t.last] += t.n
+	t.last, t.n = "", 0
+}
 
 func newGuard(cfg *Config, set processor.Settings, next consumer.Metrics) (*guard, error) {
 	tel, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
@@ -184,14 +218,14 @@ type metricCtx struct {
 }
 
 func (g *guard) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
-	c := counts{folded: map[string]int64{}, dropped: map[string]int64{}}
+	var c counts
 	g.mu.Lock()
 	g.clock = uint32(g.now().Sub(g.startWall) / time.Second)
 	md.ResourceMetrics().RemoveIf(func(rm pmetric.ResourceMetrics) bool {
 		resHash := mapHash(rm.Resource().Attributes())
 		scopeHash, scopeName := g.scopeOf(rm.Resource().Attributes())
 		rm.ScopeMetrics().RemoveIf(func(sm pmetric.ScopeMetrics) bool {
-			base := combine(resHash, xxhash.Sum64String(sm.Scope().Name()+"\x00"+sm.Scope().Version()))
+			base := combine(resHash, combine(strHash(sm.Scope().Name()), strHash(sm.Scope().Version())))
 			sm.Metrics().RemoveIf(func(m pmetric.Metric) bool {
 				return g.consumeMetric(&c, rm.Resource(), sm.Scope(), m, base, scopeHash, scopeName)
 			})
@@ -239,14 +273,14 @@ func (g *guard) consumeMetric(c *counts, res pcommon.Resource, sc pcommon.Instru
 	n := uint64(dataPointCount(m))
 	c.received += n
 	if m.Name() == "" {
-		c.dropped[reasonEmptyName] += int64(n)
+		c.dropped.add(reasonEmptyName, int64(n))
 		return !g.dryRun
 	}
 	p := g.policyFor(m.Name(), res)
 	if p.exempt {
 		return false
 	}
-	bkey := combine(combine(scopeHash, xxhash.Sum64String(m.Name())), uint64(p.ruleNumber))
+	bkey := combine(combine(scopeHash, strHash(m.Name())), uint64(p.ruleNumber))
 	b := g.budgets[bkey]
 	if b == nil {
 		b = newBudget(m.Name(), scopeName, p)
@@ -286,7 +320,7 @@ func metricIdentity(m pmetric.Metric) uint64 {
 	case pmetric.MetricTypeExponentialHistogram:
 		id |= uint64(m.ExponentialHistogram().AggregationTemporality()) << 4
 	}
-	return combine(xxhash.Sum64String(m.Name()), id)
+	return combine(strHash(m.Name()), id)
 }
 
 // decision is the outcome of the label steps for one point.
@@ -300,6 +334,11 @@ type decision struct {
 	fresh     bool       // the output series was admitted by this point
 	converted bool       // the output was a pass-through series until now: adm holds its last pass-through state
 	adm       *admission // the output's admission (nil for the overflow series)
+	// cacheable: the route depends only on the attribute set, the budget's epoch and admitted
+	// label values (no sentinel, no overflow, no untracked key), so the input may skip the label
+	// steps on its next points (see inputState.routed).
+	cacheable bool
+	in        *inputState // set by the fast path of a re-aggregated input
 }
 
 // route runs steps 1-5 (relabel, deny list, normalisation, per-label limit, series cap) on
@@ -311,20 +350,28 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 		return decision{drop: reasonTooManyAttributes}
 	}
 	relabeled := len(p.relabel) > 0
-	if !relabeled {
-		// Fast path: a series already checked and passing through skips the label steps.
-		key := combine(mc.seriesBase, mapHash(attrs))
-		if adm := b.admitted[key]; adm != nil && !adm.aggregated && adm.epoch == b.epoch && g.clock-adm.checkedAt < g.recheck {
-			adm.lastSeen = g.clock
-			adm.lastTs = max(adm.lastTs, uint64(ts))
-			return decision{inKey: key, outKey: key, adm: adm}
-		}
+	inHash := mapHash(attrs)
+	key := combine(mc.seriesBase, inHash)
+	// Fast path: a series already checked and passing through skips the label steps (and the
+	// relabel rules: an admission is only marked checked by an input whose attribute set is
+	// exactly the output's, and relabelling is a pure function of that set).
+	if adm := b.admitted[key]; adm != nil && !adm.aggregated && adm.epoch == b.epoch && g.clock-adm.checkedAt < g.recheck {
+		adm.lastSeen = g.clock
+		adm.lastTs = max(adm.lastTs, uint64(ts))
+		return decision{inKey: key, outKey: key, adm: adm}
+	}
+	// Fast path of a re-aggregated input: its state remembers its route, valid under the same
+	// conditions as a pass-through series' (same epoch, checked less than max_stale/2 ago, so
+	// that neither its output, nor its admission, nor its admitted label values can be swept).
+	if in := g.inputs[key]; in != nil && in.routed && in.epoch == b.epoch && g.clock-in.checkedAt < g.recheck {
+		adm := in.out.adm
+		adm.lastSeen = g.clock
+		return decision{fold: true, reason: in.reason, inKey: key, outKey: in.out.key, adm: adm, in: in}
 	}
 	kvs := g.scratch[:0]
-	var inHash, outHash uint64
-	changed, reason := false, ""
+	var outHash uint64
+	changed, reason, cacheable := false, "", true
 	if relabeled {
-		inHash = mapHash(attrs)
 		res := b.relabelFor(inHash, attrs, mc.m.Name(), g.cfg.LabelNames)
 		if res.drop {
 			return decision{drop: reasonRelabelDrop}
@@ -349,7 +396,7 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 		kv := &kvs[i]
 		var vh uint64
 		if kv.replaced {
-			vh = xxhash.Sum64String(kv.repl)
+			vh = strHash(kv.repl)
 		} else {
 			vh = valueHash(kv.val)
 		}
@@ -360,11 +407,8 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 		} else {
 			kh = keyHash(kv.key)
 		}
-		if !relabeled {
-			inHash += pairHash(kh, vh)
-		}
 		if ls == nil {
-			kv.removed, changed = true, true
+			kv.removed, changed, cacheable = true, true, false
 			reason = firstReason(reason, reasonLabelLimit)
 			continue
 		}
@@ -381,7 +425,7 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 			n := ls.normalized(s, vh)
 			if n != s {
 				kv.repl, kv.replaced, changed = n, true, true
-				vh = xxhash.Sum64String(n)
+				vh = strHash(n)
 				reason = firstReason(reason, reasonValueNormalized)
 			}
 		}
@@ -391,7 +435,7 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 			if seen, known = ls.values[vh]; (known && seen != g.clock) || (!known && len(ls.values) < p.maxValues) {
 				ls.values[vh] = g.clock
 			} else if !known {
-				kv.repl, kv.replaced, changed = Sentinel, true, true
+				kv.repl, kv.replaced, changed, cacheable = Sentinel, true, true, false
 				ls.sentinels++
 				reason = firstReason(reason, reasonLabelLimit)
 			}
@@ -400,13 +444,13 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 			ls.window[g.bucket].InsertHash(vh)
 		}
 		if kv.replaced && kv.repl == Sentinel {
-			vh = xxhash.Sum64String(Sentinel)
+			vh = strHash(Sentinel)
 		}
 		outHash += pairHash(kh, vh)
 	}
 	g.scratch = kvs
 
-	d := decision{inKey: combine(mc.seriesBase, inHash), outKey: combine(mc.seriesBase, outHash)}
+	d := decision{inKey: key, outKey: combine(mc.seriesBase, outHash)}
 	adm := b.admitted[d.outKey]
 	if adm == nil {
 		if (p.maxSeries > 0 && len(b.admitted) >= p.maxSeries) || g.totalAdmitted >= g.cfg.State.MaxTrackedSeries {
@@ -426,7 +470,7 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 		d.adm = adm
 		return d
 	}
-	d.fold, d.reason = true, reason
+	d.fold, d.reason, d.cacheable = true, reason, cacheable && !d.overflow
 	if d.reason == "" {
 		d.reason = reasonSharesOutput
 	}
@@ -461,9 +505,12 @@ func (g *guard) output(mc *metricCtx, d decision, start, ts pcommon.Timestamp, f
 	out := mc.om.series[d.outKey]
 	if out != nil {
 		out.lastSeen = g.clock
+		if d.adm != nil {
+			out.adm = d.adm
+		}
 		return out
 	}
-	out = &outputSeries{key: d.outKey, metric: mc.om, attrs: pcommon.NewMap(), lastSeen: g.clock, intValued: true}
+	out = &outputSeries{key: d.outKey, metric: mc.om, adm: d.adm, attrs: pcommon.NewMap(), lastSeen: g.clock, intValued: true}
 	if d.overflow {
 		out.attrs.PutBool(OverflowAttribute, true)
 	} else {
@@ -558,10 +605,20 @@ func (g *guard) detachInput(in *inputState) {
 // fold merges one point into its output. It returns a drop reason or "".
 func (g *guard) fold(mc *metricCtx, d decision, start, ts pcommon.Timestamp, merge func(om *outputMetric, out *outputSeries, in *inputState, isNew, full bool) string) string {
 	full := start != 0 && start >= g.startTime
+	if in := d.in; in != nil {
+		out := in.out
+		mc.om = out.metric
+		out.lastSeen, in.lastSeen = g.clock, g.clock
+		return merge(out.metric, out, in, false, full)
+	}
 	out := g.output(mc, d, start, ts, full)
 	in, isNew, reason := g.inputFor(mc, out, d)
 	if reason != "" {
 		return reason
+	}
+	if in != nil {
+		in.routed = d.cacheable && out.adm != nil && out.adm == d.adm
+		in.epoch, in.checkedAt, in.reason = mc.b.epoch, g.clock, d.reason
 	}
 	if isNew {
 		full = firstContribution(out, d.inKey, start, g.startTime)
@@ -622,8 +679,8 @@ func (g *guard) histogramPoints(c *counts, mc *metricCtx, dps pmetric.HistogramD
 				if rebucketed && r == "" {
 					// Counted under bounds_rebucketed instead of the label step's reason, which
 					// apply adds once the fold succeeds: each point is counted exactly once.
-					c.folded[reasonBoundsRebucketed]++
-					c.folded[d.reason]--
+					c.folded.add(reasonBoundsRebucketed, 1)
+					c.folded.add(d.reason, -1)
 				}
 				if r == "" {
 					out.addExemplars(dp.Exemplars(), g.stripExemplarKey(mc.b.policy))
@@ -672,7 +729,7 @@ func (g *guard) summaryPoints(c *counts, mc *metricCtx, dps pmetric.SummaryDataP
 		case d.fold && mc.b.policy.summary == SummaryDrop:
 			return g.dropPoint(c, reasonSummaryRefused)
 		case d.fold:
-			c.folded[reasonSummaryRefused]++
+			c.folded.add(reasonSummaryRefused, 1)
 		}
 		return false
 	})
@@ -705,13 +762,13 @@ func (g *guard) apply(c *counts, mc *metricCtx, d decision, exemplars pmetric.Ex
 		}
 		return false
 	case g.dryRun:
-		c.folded[d.reason]++
+		c.folded.add(d.reason, 1)
 		return false
 	}
 	if r := fold(); r != "" {
 		return g.dropPoint(c, r)
 	}
-	c.folded[d.reason]++
+	c.folded.add(d.reason, 1)
 	if d.overflow {
 		mc.b.overflowed++
 	}

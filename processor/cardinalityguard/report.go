@@ -225,10 +225,10 @@ func (g *guard) record(ctx context.Context, c *counts) {
 	if c.emitted > 0 {
 		tel.ProcessorCardinalityGuardDatapointsEmitted.Add(ctx, int64(c.emitted))
 	}
-	for reason, n := range c.folded {
+	for reason, n := range c.folded.counts() {
 		tel.ProcessorCardinalityGuardDatapointsFolded.Add(ctx, n, metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reason))))
 	}
-	for reason, n := range c.dropped {
+	for reason, n := range c.dropped.counts() {
 		tel.ProcessorCardinalityGuardDatapointsDropped.Add(ctx, n, metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reason))))
 	}
 }
