@@ -295,6 +295,21 @@ func BenchmarkHeapPerBufferedSpan(b *testing.B) {
 					// Let the workers ingest what was queued; nothing is decided
 					// before decision_delay/decision_wait in this window.
 					time.Sleep(500 * time.Millisecond)
+					if tp, ok := p.(*tailPolicy); ok {
+						// On a loaded machine the workers may still be ingesting:
+						// wait until the queues are empty and the accounting settled.
+						for range 50 {
+							prev := tp.bufferedBytes()
+							time.Sleep(100 * time.Millisecond)
+							queued := 0
+							for _, in := range tp.inputs {
+								queued += len(in)
+							}
+							if queued == 0 && tp.bufferedBytes() == prev {
+								break
+							}
+						}
+					}
 					runtime.GC()
 					runtime.ReadMemStats(&after)
 					perSpan = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(spans)

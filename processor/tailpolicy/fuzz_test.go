@@ -42,8 +42,9 @@ func FuzzTraceState(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw string, rnd uint64, rule uint8) {
 		h := newHarness(t, func(c *Config) {
+			c.Memory.CompactPercent = 100 // kept spans are the received ones
 			if rule&0x80 != 0 {
-				c.Memory.CompactPercent = 0 // kept spans come out of protobuf chunks
+				c.Memory.CompactPercent = 0 // kept spans come out of compact chunks
 			}
 		})
 		id := traceID(1, rnd&(1<<56-1))
@@ -177,8 +178,9 @@ func fuzzIngestBody(t *testing.T, data []byte) {
 		// Small caches: cheap to build per input, and the kept LRU overflows.
 		c.DecisionCache.KeptTraces = 2
 		c.DecisionCache.DroppedTraces = 1000
+		c.Memory.CompactPercent = 100 // buffer references
 		if len(data) > 0 && data[0]&1 == 1 {
-			c.Memory.CompactPercent = 0 // buffer as protobuf chunks
+			c.Memory.CompactPercent = 0 // buffer compact chunks
 		}
 	})
 	// Evict above 18 KiB (a few dozen spans), below what Validate allows to configure.

@@ -816,7 +816,7 @@ func rootKeyOf(ref spanRef) baselineKey {
 // fixed cost of a span plus the reference to it, then each attribute by size.
 const (
 	spanBaseBytes  = 240
-	attrBaseBytes  = 40
+	attrBaseBytes  = 48
 	eventBaseBytes = 120
 	linkBaseBytes  = 120
 )
