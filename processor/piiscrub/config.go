@@ -180,10 +180,18 @@ type MarkerConfig struct {
 // LimitsConfig bounds the work per value.
 type LimitsConfig struct {
 	// MaxValueBytes is the largest string scanned; a larger one is a processing error (see fail_closed).
+	// Must be positive; default 4 MiB.
 	MaxValueBytes int `mapstructure:"max_value_bytes"`
-	// MaxDepth is the deepest nesting of maps and lists walked; deeper is a processing error.
+	// MaxDepth is the deepest nesting of maps and lists walked; deeper is a processing error. Must be
+	// positive; default 64.
 	MaxDepth int `mapstructure:"max_depth"`
 }
+
+// Default limits (createDefaultConfig).
+const (
+	defaultMaxValueBytes = 4 << 20
+	defaultMaxDepth      = 64
+)
 
 // MaxProgramSize is the largest compiled RE2 program (instructions) accepted for a user pattern.
 const MaxProgramSize = 2000
@@ -301,11 +309,13 @@ func (cfg *Config) Validate() error {
 	if err := checkAction(cfg.Metrics.Action, ActionDelete, ActionHash, ActionMask, ActionRedact); err != nil {
 		errs = append(errs, fmt.Errorf("metrics.action: %w", err))
 	}
-	if cfg.Limits.MaxValueBytes < 0 {
-		errs = append(errs, errors.New("limits.max_value_bytes: must not be negative"))
+	// 0 is not "unlimited" nor "default": it would make every value too large (or every map too deep) and, with
+	// fail_closed, drop every record. Rejected, like negative values; the defaults are in createDefaultConfig.
+	if cfg.Limits.MaxValueBytes <= 0 {
+		errs = append(errs, fmt.Errorf("limits.max_value_bytes: must be a positive number of bytes, got %d (default %d)", cfg.Limits.MaxValueBytes, defaultMaxValueBytes))
 	}
-	if cfg.Limits.MaxDepth < 0 {
-		errs = append(errs, errors.New("limits.max_depth: must not be negative"))
+	if cfg.Limits.MaxDepth <= 0 {
+		errs = append(errs, fmt.Errorf("limits.max_depth: must be a positive nesting depth, got %d (default %d)", cfg.Limits.MaxDepth, defaultMaxDepth))
 	}
 	return errors.Join(errs...)
 }

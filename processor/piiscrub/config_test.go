@@ -98,6 +98,11 @@ func TestValidate(t *testing.T) {
 		}, `patterns[1].name: "x" is used twice`},
 		{"span name", func(c *Config) { c.SpanName = "hash" }, "span_name"},
 		{"metrics action", func(c *Config) { c.Metrics.Action = ActionKeep }, "metrics.action"},
+		{"max value bytes zero", func(c *Config) { c.Limits.MaxValueBytes = 0 }, "limits.max_value_bytes: must be a positive number of bytes, got 0"},
+		{"max value bytes negative", func(c *Config) { c.Limits.MaxValueBytes = -1 }, "limits.max_value_bytes: must be a positive number of bytes, got -1"},
+		{"max depth zero", func(c *Config) { c.Limits.MaxDepth = 0 }, "limits.max_depth: must be a positive nesting depth, got 0"},
+		{"max depth negative", func(c *Config) { c.Limits.MaxDepth = -3 }, "limits.max_depth: must be a positive nesting depth, got -3"},
+		{"ok small limits", func(c *Config) { c.Limits = LimitsConfig{MaxValueBytes: 1, MaxDepth: 1} }, ""},
 		{"ok", func(*Config) {}, ""},
 		{"ok pattern", func(c *Config) { c.Patterns = []PatternConfig{{Name: "cust", Regex: `CUST-\d{8}`, Action: ActionHash}} }, ""},
 	}
@@ -126,4 +131,23 @@ func TestPatternPrefilter(t *testing.T) {
 	p, err = compilePattern(`(?i)cust-\d{8}`)
 	require.NoError(t, err)
 	assert.Empty(t, p.literals, "case-folded literals give no prefilter")
+}
+
+// TestZeroLimitsRejected: `0` is neither "unlimited" nor "default" for the limits; it used to pass Validate and
+// silently become 4 MiB and 64.
+func TestZeroLimitsRejected(t *testing.T) {
+	for key, want := range map[string]string{
+		"max_value_bytes": "limits.max_value_bytes: must be a positive number of bytes, got 0",
+		"max_depth":       "limits.max_depth: must be a positive nesting depth, got 0",
+	} {
+		t.Run(key, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			require.NoError(t, confmapFromYAML(t, "key: {file: /some/key}\nlimits: {"+key+": 0}\n").Unmarshal(cfg))
+			assert.ErrorContains(t, cfg.Validate(), want)
+			_, err := newEngine(cfg, nil)
+			assert.ErrorContains(t, err, "must be positive", "an unvalidated config gets no silent default either")
+		})
+	}
+	def := createDefaultConfig().(*Config)
+	assert.Equal(t, LimitsConfig{MaxValueBytes: 4 << 20, MaxDepth: 64}, def.Limits)
 }

@@ -1,10 +1,13 @@
 package piiscrub
 
 import (
+	"math"
 	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
 var tokenRe = regexp.MustCompile(`pii:([a-z0-9_]+):[A-Za-z0-9_]+:[a-z2-7]{26}`)
@@ -133,4 +136,46 @@ func TestValidators(t *testing.T) {
 	assert.False(t, ibanMod97([]byte("GB82WEST12345698765433")))
 	assert.True(t, jwtHeaderValid("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", make([]byte, 512)))
 	assert.False(t, jwtHeaderValid("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ", make([]byte, 512)))
+}
+
+// TestIntegerCards: integer attributes of 12-19 digits go through the card validator, whichever their sign.
+func TestIntegerCards(t *testing.T) {
+	p := newTestProcessor(t, testConfig(t))
+	tests := []struct {
+		name string
+		key  string
+		in   int64
+		want any // string: replaced; int64: left alone
+	}{
+		{"card", "payment.card", 4111111111111111, "****1111"},
+		{"negative card", "payment.card", -4111111111111111, "****1111"},
+		{"negative amex", "amount", -378282246310005, "****0005"},
+		{"fails luhn", "payment.card", 4111111111111112, int64(4111111111111112)},
+		{"negative fails luhn", "payment.card", -4111111111111112, int64(-4111111111111112)},
+		{"too short", "payment.card", -41111111111, int64(-41111111111)},
+		{"small negative", "delta", -200, int64(-200)},
+		{"min int64", "payment.card", math.MinInt64, int64(math.MinInt64)},
+		{"max int64", "payment.card", math.MaxInt64, int64(math.MaxInt64)},
+		{"negative under an id key", "order.id", -4111111111111111, int64(-4111111111111111)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := p.getState(sigLogs)
+			defer p.pool.Put(st)
+			st.loc = locLogAttr
+			m := pcommon.NewMap()
+			m.PutInt(tt.key, tt.in)
+			st.scrubAttrs(m, 0)
+			v, ok := m.Get(tt.key)
+			require.True(t, ok)
+			switch want := tt.want.(type) {
+			case string:
+				assert.Equal(t, pcommon.ValueTypeStr, v.Type())
+				assert.Equal(t, want, v.Str())
+			case int64:
+				assert.Equal(t, pcommon.ValueTypeInt, v.Type())
+				assert.Equal(t, want, v.Int())
+			}
+		})
+	}
 }

@@ -163,14 +163,12 @@ func newEngine(cfg *Config, keys *keyring) (*engine, error) {
 		e.dataPointMarker = e.marker
 	}
 	e.failClosed = cfg.FailClosed
+	// Validate rejects non-positive limits; a config that skipped it must not silently get other limits.
+	if cfg.Limits.MaxValueBytes <= 0 || cfg.Limits.MaxDepth <= 0 {
+		return nil, fmt.Errorf("pii_scrub: limits.max_value_bytes (%d) and limits.max_depth (%d) must be positive", cfg.Limits.MaxValueBytes, cfg.Limits.MaxDepth)
+	}
 	e.maxValue = cfg.Limits.MaxValueBytes
-	if e.maxValue <= 0 {
-		e.maxValue = 4 << 20
-	}
 	e.maxDepth = cfg.Limits.MaxDepth
-	if e.maxDepth <= 0 {
-		e.maxDepth = 64
-	}
 	return e, nil
 }
 

@@ -64,7 +64,7 @@ func createDefaultConfig() component.Config {
 		Metrics:         MetricsConfig{Action: ActionDelete},
 		Marker:          MarkerConfig{Attribute: "pii.scrubbed"},
 		FailClosed:      true,
-		Limits:          LimitsConfig{MaxValueBytes: 4 << 20, MaxDepth: 64},
+		Limits:          LimitsConfig{MaxValueBytes: defaultMaxValueBytes, MaxDepth: defaultMaxDepth},
 	}
 }
 

@@ -64,13 +64,13 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 		return dst, false
 	}
 	st.bytesScanned += int64(n)
+	st.steps += int64(n) // the pass over every byte
 	changed, sawHigh := false, false
 	last := 0  // s[:last] has been copied or replaced
 	floor := 0 // candidates may not start before floor (last, or the end of one of our own tokens)
 	noV6Until := 0
 	i := 0
 	for i < n {
-		// Skip four uninteresting bytes at a time; most bytes of most values are.
 		// Skip eight uninteresting bytes at a time; in a window with a trigger, jump straight to the first one.
 		for i+8 <= n {
 			w := s[i : i+8] // one bounds check for eight bytes
@@ -91,6 +91,7 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 			i++
 			continue
 		}
+		st.steps++ // one dispatch
 		switch t {
 		case trDigit:
 			if !numBoundaryBefore(s, i) {
@@ -104,7 +105,7 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 						continue
 					}
 				}
-				i = skipWord(s, i)
+				i = st.skipWord(s, i)
 				continue
 			}
 			// Inline fast path: a run of fewer than seven digits not continued by a separator and a digit is
@@ -113,15 +114,16 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 			for j < n && isDigit(s[j]) {
 				j++
 			}
+			st.steps += int64(j - i)
 			if j-i == 4 && j+6 <= n && s[j] == '-' && isDigit(s[j+1]) && isDigit(s[j+2]) && s[j+3] == '-' &&
 				isDigit(s[j+4]) && isDigit(s[j+5]) && (j+6 == n || !isDigit(s[j+6])) {
 				// An ISO date (2026-03-01, also inside 2026-03-01T12:00:00Z) is never personal data here.
-				i = skipWord(s, j+6)
+				i = st.skipWord(s, j+6)
 				continue
 			}
 			if j-i < 7 && (j+1 >= n || !isNumSep(s[j]) || !isDigit(s[j+1])) {
 				if j < n && (isWord(s[j]) || s[j] == '@') {
-					j = skipWord(s, j)
+					j = st.skipWord(s, j)
 				}
 				i = j
 				continue
@@ -135,7 +137,7 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 			i = next
 		case trAt:
 			if st.e.enabled[entEmail] {
-				if a, b, ok := emailAt(s, i, floor); ok {
+				if a, b, ok := st.emailAt(s, i, floor); ok {
 					dst = append(dst, s[last:a]...)
 					dst = st.emit(dst, entEmail, s[a:b])
 					last, floor, i, changed = b, b, b, true
@@ -145,7 +147,7 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 			i++
 		case trColon:
 			if i+2 < n && s[i+1] == '/' && s[i+2] == '/' && urlDepth < maxURLDepth {
-				if a, b, ok := urlBounds(s, i, floor); ok {
+				if a, b, ok := st.urlBounds(s, i, floor); ok {
 					mark := len(dst)
 					dst = append(dst, s[last:a]...)
 					var uch bool
@@ -160,7 +162,9 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 				}
 			}
 			if i >= 3 && s[i-1] == 'i' {
-				if end, ok := pseudonymAt(s, i); ok {
+				end, ok, seen := pseudonymScan(s, i)
+				st.steps += int64(seen - i)
+				if ok {
 					i, floor = end, end
 					continue
 				}
@@ -181,6 +185,7 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 		case trSlash:
 			if urlDepth < maxURLDepth && (i == 0 || pathStartAfter(s[i-1])) && i+1 < n && s[i+1] != '/' && i >= floor {
 				b, special := pathToken(s, i)
+				st.steps += int64(b - i)
 				if special {
 					mark := len(dst)
 					dst = append(dst, s[last:i]...)
@@ -198,7 +203,7 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 			i++
 		case trPlus:
 			if st.e.enabled[entPhone] && i >= floor && (i == 0 || !isWord(s[i-1])) && i+1 < n && isDigit(s[i+1]) {
-				if b, ok := intlPhone(s, i); ok {
+				if b, ok := st.intlPhone(s, i); ok {
 					dst = append(dst, s[last:i]...)
 					dst = st.emit(dst, entPhone, s[i:b])
 					last, floor, i, changed = b, b, b, true
@@ -243,6 +248,9 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 			i++
 		}
 	}
+	if sawHigh {
+		st.steps += int64(n)
+	}
 	if sawHigh && !utf8.ValidString(s) {
 		st.problem(reasonInvalidUTF8, false)
 	}
@@ -257,6 +265,13 @@ func skipWord(s string, i int) int {
 		i++
 	}
 	return i
+}
+
+// skipWord is skipWord, counted.
+func (st *state) skipWord(s string, i int) int {
+	j := skipWord(s, i)
+	st.steps += int64(j - i)
+	return j
 }
 
 // numBoundaryBefore reports whether a number may start at i: not glued to a word, a dotted sequence, an '@',
@@ -345,9 +360,10 @@ func (st *state) numeric(s string, i int) (entity, int, int, int) {
 	for j < len(s) && isDigit(s[j]) {
 		j++
 	}
+	st.steps += int64(j - i)
 	if j-i < 7 && (j+1 >= len(s) || !isNumSep(s[j]) || !isDigit(s[j+1])) {
 		if gluedAfter(s, j) {
-			return noEntity, 0, 0, skipWord(s, j)
+			return noEntity, 0, 0, st.skipWord(s, j)
 		}
 		return noEntity, 0, 0, j
 	}
@@ -356,6 +372,7 @@ func (st *state) numeric(s string, i int) (entity, int, int, int) {
 	g.n = 0
 	parseGroups(s, i, g)
 	fullEnd := g.end[g.n-1]
+	st.steps += int64(fullEnd - i)
 	// Whole token first; then, for space-separated groups only, shorter prefixes (a card followed by another number).
 	kmax := g.n
 	if kmax > 1 && g.seps[0] != '.' && g.end[0]-g.start[0] > 5 {
@@ -363,6 +380,7 @@ func (st *state) numeric(s string, i int) (entity, int, int, int) {
 		// on its own can still be something.
 		kmax = 1
 	}
+	st.steps += 64 // the glue, extension and label checks after the whole token
 	for k := kmax; k >= 1; k-- {
 		end := g.end[k-1]
 		if k < g.n && g.seps[k-1] != ' ' {
@@ -370,7 +388,7 @@ func (st *state) numeric(s string, i int) (entity, int, int, int) {
 		}
 		if k == g.n && kmax == g.n && gluedAfter(s, end) && phoneExtension(s, end) == end && !phoneLabelAfter(s, end) {
 			if k == 1 {
-				return noEntity, 0, 0, skipWord(s, end)
+				return noEntity, 0, 0, st.skipWord(s, end)
 			}
 			continue
 		}
@@ -386,6 +404,7 @@ func (st *state) numeric(s string, i int) (entity, int, int, int) {
 
 // classifyNumber decides what the first k groups of g (s[a:b]) are, if anything.
 func (st *state) classifyNumber(s string, a, b int, g *numGroups, k int) (entity, int) {
+	st.steps += int64(k) + 2 // the groups' separators
 	digits := g.digits[k-1]
 	sep, uniform := g.sepUniform(k)
 	if !uniform {
@@ -404,6 +423,7 @@ func (st *state) classifyNumber(s string, a, b int, g *numGroups, k int) (entity
 	if digits < 7 || digits > 19 {
 		return noEntity, 0
 	}
+	st.steps += int64(b-a) + 64 // shape checks over the groups; extension, label and glue after b
 	glued := gluedAfter(s, b)
 	// Payment card: 12-19 digits, groups of 4 (or Amex/Diners 4-6-5 / 4-6-4), IIN + Luhn, not under an id key.
 	if !glued && st.e.enabled[entCard] && digits >= 12 && sep != '.' && cardGroupsOK(g, k) &&
@@ -432,6 +452,7 @@ func (st *state) classifyNumber(s string, a, b int, g *numGroups, k int) (entity
 // digitsOf returns the digits of s[a:b] (at most 24) as a string backed by the state's scratch buffer: valid
 // until the next call; the validators do not retain it.
 func (st *state) digitsOf(s string, a, b int) string {
+	st.steps += int64(2 * (b - a)) // the copy, and the validator (Luhn, SSN rules) over it
 	d := st.digBuf[:0]
 	for j := a; j < b && len(d) < len(st.digBuf); j++ {
 		if isDigit(s[j]) {
@@ -510,6 +531,7 @@ func cardGroupsOK(g *numGroups, k int) bool {
 // addresses, networks in CIDR notation (a masked address stays masked on a second pass), versions and, when
 // configured, private ranges.
 func (st *state) ipv4OK(s string, a, b int) bool {
+	st.steps += int64(2 * (b - a)) // octet check and netip
 	for j, oct := a, 0; j <= b; j++ {
 		if j == b || s[j] == '.' {
 			if oct == 0 || oct > 3 {
@@ -601,6 +623,7 @@ func (st *state) ipv6At(s string, i, last int) (int, int, bool) {
 	}
 done:
 	end := b
+	st.steps += int64(2 * (end - a)) // the run, and netip over it
 	if tooLong {
 		return 0, end, false
 	}
@@ -628,21 +651,35 @@ done:
 // emailAt finds an e-mail address around the '@' at at. The local part is restricted to common characters (no
 // '*', so a masked "***@example.com" is left alone); the domain needs a dot and an alphabetic TLD.
 func emailAt(s string, at, last int) (int, int, bool) {
-	a := at
+	a, b, ok, _ := emailScan(s, at, last)
+	return a, b, ok
+}
+
+// emailAt is emailAt, counted.
+func (st *state) emailAt(s string, at, last int) (int, int, bool) {
+	a, b, ok, work := emailScan(s, at, last)
+	st.steps += int64(work)
+	return a, b, ok
+}
+
+// emailScan is emailAt, also returning how many bytes it examined.
+func emailScan(s string, at, last int) (a, b int, ok bool, work int) {
+	a = at
 	for a > last && classes[s[a-1]]&clLocal != 0 {
 		a--
 		if at-a > 64 {
-			return 0, 0, false
+			return 0, 0, false, at - a
 		}
 	}
+	work = at - a + 1
 	if a == last && a > 0 && classes[s[a-1]]&clLocal != 0 {
-		return 0, 0, false // glued to a replacement or one of our tokens
+		return 0, 0, false, work // glued to a replacement or one of our tokens
 	}
 	for a < at && (s[a] == '.' || s[a] == '\'' || s[a] == '-' || s[a] == '+') {
 		a++
 	}
 	if a == at || s[at-1] == '.' {
-		return 0, 0, false
+		return 0, 0, false, work
 	}
 	n := len(s)
 	j := at + 1
@@ -652,6 +689,7 @@ func emailAt(s string, at, last int) (int, int, bool) {
 		for k < n && classes[s[k]]&clDomain != 0 {
 			k++
 		}
+		work += k - j + 1
 		if k == j || k-j > 63 || s[j] == '-' || s[k-1] == '-' {
 			break
 		}
@@ -664,11 +702,12 @@ func emailAt(s string, at, last int) (int, int, bool) {
 		break
 	}
 	if end == 0 || end-at-1 > 253 {
-		return 0, 0, false
+		return 0, 0, false, work
 	}
 	// The last accepted label must be the TLD: alphabetic, two or more letters. Back off labels that are not.
 	for {
 		tld := s[tldStart:end]
+		work += len(tld) + 1
 		okTLD := len(tld) >= 2
 		for x := 0; x < len(tld) && okTLD; x++ {
 			okTLD = isAlpha(tld[x])
@@ -677,7 +716,7 @@ func emailAt(s string, at, last int) (int, int, bool) {
 			break
 		}
 		if tldStart <= at+1 {
-			return 0, 0, false
+			return 0, 0, false, work
 		}
 		end = tldStart - 1
 		dots--
@@ -685,22 +724,29 @@ func emailAt(s string, at, last int) (int, int, bool) {
 		for p > at+1 && s[p-1] != '.' {
 			p--
 		}
+		work += end - p
 		tldStart = p
 	}
 	if dots < 1 {
-		return 0, 0, false
+		return 0, 0, false, work
 	}
 	if end < n && (s[end] == '@' || s[end] == '_') {
-		return 0, 0, false
+		return 0, 0, false, work
 	}
-	return a, end, true
+	return a, end, true, work
 }
 
 // pseudonymAt recognises one of our own tokens, pii:<type>:<keyid>:<26 base32>, whose "pii" ends before the
 // ':' at i, and returns where it ends, so that a second pass leaves it alone.
 func pseudonymAt(s string, i int) (int, bool) {
+	end, ok, _ := pseudonymScan(s, i)
+	return end, ok
+}
+
+// pseudonymScan is pseudonymAt, also returning how far it looked (an index >= i).
+func pseudonymScan(s string, i int) (int, bool, int) {
 	if i < 3 || s[i-3:i] != "pii" || (i > 3 && isWord(s[i-4])) {
-		return 0, false
+		return 0, false, i
 	}
 	j := i + 1
 	n := len(s)
@@ -709,7 +755,7 @@ func pseudonymAt(s string, i int) (int, bool) {
 		k++
 	}
 	if k == j || k >= n || s[k] != ':' {
-		return 0, false
+		return 0, false, k
 	}
 	j = k + 1
 	k = j
@@ -717,7 +763,7 @@ func pseudonymAt(s string, i int) (int, bool) {
 		k++
 	}
 	if k == j || k >= n || s[k] != ':' {
-		return 0, false
+		return 0, false, k
 	}
 	j = k + 1
 	k = j
@@ -725,13 +771,13 @@ func pseudonymAt(s string, i int) (int, bool) {
 		k++
 	}
 	if k-j != tokenHashLen || (k < n && isWord(s[k])) {
-		return 0, false
+		return 0, false, k
 	}
-	return k, true
+	return k, true, k
 }
 
 // urlBounds finds the URL whose "://" starts at i: the scheme before it and the end of the URL in free text.
-func urlBounds(s string, i, last int) (int, int, bool) {
+func (st *state) urlBounds(s string, i, last int) (int, int, bool) {
 	a := i
 	for a > last && i-a < 32 {
 		c := s[a-1]
@@ -741,6 +787,7 @@ func urlBounds(s string, i, last int) (int, int, bool) {
 		}
 		break
 	}
+	st.steps += int64(i - a + 1)
 	if a == i || !isAlpha(s[a]) || (a > 0 && isWord(s[a-1])) {
 		return 0, 0, false
 	}
@@ -748,6 +795,7 @@ func urlBounds(s string, i, last int) (int, int, bool) {
 	for b < len(s) && classes[s[b]]&clURLEnd == 0 {
 		b++
 	}
+	st.steps += int64(2 * (b - i)) // forwards, and back over trailing punctuation
 	for b > i+3 && strings.IndexByte(".,;:!?)]}", s[b-1]) >= 0 {
 		b--
 	}
@@ -784,7 +832,7 @@ func pathToken(s string, i int) (int, bool) {
 
 // intlPhone matches a phone number with a leading '+': 8-15 digits with single separators and an optional
 // parenthesised area code, e.g. +1 (415) 555-2671, +44 20 7946 0958, +49-30-1234567.
-func intlPhone(s string, i int) (int, bool) {
+func (st *state) intlPhone(s string, i int) (int, bool) {
 	n := len(s)
 	j := i + 1
 	digits := 0
@@ -817,6 +865,7 @@ func intlPhone(s string, i int) (int, bool) {
 		}
 		break
 	}
+	st.steps += int64(j-i) + 8 // the number, and an extension or glue after it
 	if digits < 8 || digits > 15 || end == 0 {
 		return 0, false
 	}
@@ -838,6 +887,7 @@ func (st *state) parenPhone(s string, i int) (int, bool) {
 	for k < len(s) && isDigit(s[k]) && k-i <= 5 {
 		k++
 	}
+	st.steps += int64(k - i + 2)
 	if k >= len(s) || s[k] != ')' || k-i-1 < 2 {
 		return 0, false
 	}
@@ -851,6 +901,7 @@ func (st *state) parenPhone(s string, i int) (int, bool) {
 	var g numGroups
 	parseGroups(s, j, &g)
 	end := g.end[g.n-1]
+	st.steps += int64(end-j) + 16 // the groups; extension and labels after them
 	digits := g.digits[g.n-1] + k - i - 1
 	if digits < 7 || digits > 15 || g.n > 4 {
 		return 0, false
@@ -892,9 +943,11 @@ func (st *state) iban(s string, a int) (int, bool) {
 		case c == ' ' && len(buf)%4 == 0 && j+1 < n && classes[s[j+1]]&(clDigit|clAlpha) != 0:
 			j++
 		default:
+			st.steps += int64(j - a + 1)
 			return 0, false
 		}
 	}
+	st.steps += int64(j-a) + 2*int64(len(buf)) // the candidate, and mod-97 over it
 	if len(buf) != int(want) || (j < n && isWord(s[j])) {
 		return 0, false
 	}
@@ -921,6 +974,7 @@ func (st *state) jwtAt(s string, i int) (int, bool, int) {
 	}
 	h := j
 	if j >= n || s[j] != '.' || h-i > 2048 {
+		st.steps += int64(j - i)
 		return 0, false, j
 	}
 	j++
@@ -929,15 +983,18 @@ func (st *state) jwtAt(s string, i int) (int, bool, int) {
 		j++
 	}
 	if j == p || j >= n || s[j] != '.' {
+		st.steps += int64(j - i)
 		return 0, false, j
 	}
 	j++
 	for j < n && classes[s[j]]&clB64URL != 0 {
 		j++
 	}
+	st.steps += int64(j - i)
 	if j < n && (s[j] == '.' || s[j] == '=') {
 		return 0, false, j
 	}
+	st.steps += 2 * int64(min(h-i, len(st.jwtBuf))) // decode the header, then json.Valid
 	if !jwtHeaderValid(s[i:h], st.jwtBuf[:]) {
 		return 0, false, j
 	}
@@ -970,6 +1027,7 @@ func (st *state) authAt(s string, i int) (int, int, bool) {
 		i++
 	}
 	tok := s[a:i]
+	st.steps += int64(2*len(tok) + 12) // the prefix, the token, and its check (Basic decode, plain word)
 	if len(tok) < 8 || (i < n && isWord(s[i])) {
 		return 0, 0, false
 	}
@@ -1052,12 +1110,13 @@ func newWordSet(words ...string) *wordSet {
 }
 
 // before reports whether one of the words starts, at a word boundary (not after a letter or digit), within the
-// contextWindow bytes before a. Matching is case-insensitive.
-func (ws *wordSet) before(s string, a, window int) bool {
+// contextWindow bytes before a. Matching is case-insensitive. work is the number of bytes it looked at.
+func (ws *wordSet) before(s string, a, window int) (found bool, work int) {
 	lo := a - window
 	if lo < 0 {
 		lo = 0
 	}
+	work = a - lo
 	for j := lo; j < a; j++ {
 		c := lower(s[j])
 		list := ws.byFirst[c]
@@ -1065,12 +1124,20 @@ func (ws *wordSet) before(s string, a, window int) bool {
 			continue
 		}
 		for _, w := range list {
+			work += len(w)
 			if j+len(w) <= len(s) && hasPrefixFold(s[j:], w) {
-				return true
+				return true, work
 			}
 		}
 	}
-	return false
+	return false, work
+}
+
+// before is ws.before, counted.
+func (st *state) before(ws *wordSet, s string, a, window int) bool {
+	found, work := ws.before(s, a, window)
+	st.steps += int64(work)
+	return found
 }
 
 var (
@@ -1088,7 +1155,7 @@ const (
 func (st *state) phoneContext(s string, a int) bool {
 	if st.ctxPhone == ctxUnknown {
 		st.ctxPhone = ctxNo
-		if st.keyFlag(keyPhone) || st.e.phoneWords.before(s, a, contextWindow) {
+		if st.keyFlag(keyPhone) || st.before(st.e.phoneWords, s, a, contextWindow) {
 			st.ctxPhone = ctxYes
 		}
 	}
@@ -1118,7 +1185,7 @@ var phoneLabels = []string{"fax", "office", "mobile", "cell", "phone", "tel", "h
 func (st *state) ssnContext(s string, a int) bool {
 	if st.ctxSSN == ctxUnknown {
 		st.ctxSSN = ctxNo
-		if st.keyFlag(keySSN) || ssnWords.before(s, a, ssnContextWindow) {
+		if st.keyFlag(keySSN) || st.before(ssnWords, s, a, ssnContextWindow) {
 			st.ctxSSN = ctxYes
 		}
 	}
@@ -1133,7 +1200,7 @@ func (st *state) versionContext(s string, a int) bool {
 	if lo < 0 {
 		lo = 0
 	}
-	return versionWords.before(s[lo:], a-lo, contextWindow)
+	return st.before(versionWords, s[lo:], a-lo, contextWindow)
 }
 
 // idContext reports whether a number at a is an identifier: under an id/timestamp-like key, or in text right
@@ -1153,5 +1220,6 @@ func (st *state) idContext(s string, a int) bool {
 	for w > 0 && j-w < 40 && (isWord(s[w-1]) || s[w-1] == '.' || s[w-1] == '-') {
 		w--
 	}
+	st.steps += int64(a-w) + 64 // the word before, and the id suffixes compared with it
 	return keyLooksLikeID(s[w:j])
 }

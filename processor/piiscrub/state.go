@@ -122,6 +122,12 @@ type state struct {
 	bytesScanned int64
 	processed    int64
 	scrubbed     int64
+
+	// steps counts the work done: bytes passed over, candidates dispatched, bytes examined by each detector's
+	// search and validation (context windows at their size), map entries and values walked. It only grows, is
+	// never reported, and costs one add per loop rather than per byte; tests use it to show that the work is
+	// linear in the input without timing anything (badinput_test.go).
+	steps int64
 }
 
 type rename struct {
@@ -181,6 +187,7 @@ func (st *state) setKey(k string) {
 func (st *state) keyFlag(f uint8) bool {
 	if st.keyFlags&keyDone == 0 {
 		st.keyFlags = classifyKey(st.key) | keyDone
+		st.steps += int64(8*min(len(st.key), 64) + 64) // a few substring searches over the key, the id suffixes
 	}
 	return st.keyFlags&f != 0
 }

@@ -30,6 +30,7 @@ const (
 
 // scrubURL appends the scrubbed u to dst and reports whether anything changed. depth counts URL nesting.
 func (st *state) scrubURL(dst []byte, u string, kind urlKind, depth int) ([]byte, bool) {
+	st.steps += 3 * int64(len(u)) // splitting: scheme, authority, path, query, fragment
 	if depth > maxURLDepth+1 {
 		return append(dst, u...), false
 	}
@@ -117,6 +118,7 @@ func (st *state) scrubURL(dst []byte, u string, kind urlKind, depth int) ([]byte
 // scrubQuery handles k=v&k=v: secret parameters get their value replaced; other values are scanned with the
 // parameter name as key context (so phone=... allows national phone formats).
 func (st *state) scrubQuery(dst []byte, q string, depth int) ([]byte, bool) {
+	st.steps += 2 * int64(len(q)) // '&' and '=' searches
 	changed := false
 	savedKey, savedFlags := st.key, st.keyFlags
 	for len(q) > 0 {
@@ -129,6 +131,7 @@ func (st *state) scrubQuery(dst []byte, q string, depth int) ([]byte, bool) {
 			k, v := part[:eq], part[eq+1:]
 			dst = append(dst, k...)
 			dst = append(dst, '=')
+			st.steps += int64(2*min(len(k), 64) + len(v)) // isSecretParam; isOwnReplacement
 			if v != "" && st.e.enabled[entURLSecret] && st.e.isSecretParam(k) {
 				if isOwnReplacement(v) {
 					dst = append(dst, v...)
@@ -161,6 +164,7 @@ func (st *state) scrubQuery(dst []byte, q string, depth int) ([]byte, bool) {
 // scrubComponent scans one URL component, percent-decoding it first when needed; urlDepth limits nested URLs and
 // slot picks the scratch buffers for this nesting level.
 func (st *state) scrubComponent(dst []byte, comp string, mode escMode, urlDepth, slot int) ([]byte, bool) {
+	st.steps += 4 * int64(len(comp)) // '%' and '+' searches, decoding, encoding
 	needDecode := strings.IndexByte(comp, '%') >= 0 || (mode == escQuery && strings.IndexByte(comp, '+') >= 0)
 	if !needDecode || len(comp) < minScanLen {
 		return st.scanAppend(dst, comp, true, urlDepth)

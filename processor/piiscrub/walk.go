@@ -60,6 +60,7 @@ func (st *state) applyPatterns(s string) (string, bool) {
 		if p.scope != nil && (st.key == "" || p.scope.match(st.key) < 0) {
 			continue
 		}
+		st.steps += 2 * int64(len(s)) // literal prefilter; RE2 is linear in the input
 		if len(s) == 0 || !p.cp.mayMatch(s) {
 			continue
 		}
@@ -70,8 +71,9 @@ func (st *state) applyPatterns(s string) (string, bool) {
 		out := st.patBuf[:0]
 		last := 0
 		hit := false
+		own := tokenCursor{s: s}
 		for _, l := range locs {
-			if l[0] < last || l[1] == l[0] || insidePseudonym(s, l[0], l[1]) {
+			if l[0] < last || l[1] == l[0] || own.overlaps(l[0], l[1]) {
 				continue
 			}
 			out = append(out, s[last:l[0]]...)
@@ -79,6 +81,7 @@ func (st *state) applyPatterns(s string) (string, bool) {
 			last = l[1]
 			hit = true
 		}
+		st.steps += int64(own.off)
 		if !hit {
 			continue
 		}
@@ -90,27 +93,31 @@ func (st *state) applyPatterns(s string) (string, bool) {
 	return s, changed
 }
 
-// insidePseudonym reports whether s[a:b] overlaps one of our tokens.
-func insidePseudonym(s string, a, b int) bool {
-	off := 0
-	for {
-		x := strings.Index(s[off:], "pii:")
+// tokenCursor finds our own tokens in s in order, so that the matches of a pattern (sorted, non-overlapping)
+// are checked against them in one pass over s, not one pass per match.
+type tokenCursor struct {
+	s          string
+	off        int // where the search for the next token resumes
+	start, end int // the current token, valid when end > 0
+	done       bool
+}
+
+// overlaps reports whether s[a:b] overlaps one of our tokens. Successive calls must not decrease a.
+func (c *tokenCursor) overlaps(a, b int) bool {
+	for !c.done && c.end <= a {
+		x := strings.Index(c.s[c.off:], "pii:")
 		if x < 0 {
-			return false
+			c.done, c.off = true, len(c.s)
+			break
 		}
-		start := off + x
-		if start >= b {
-			return false
-		}
-		if end, ok := pseudonymAt(s, start+3); ok {
-			if a < end && b > start {
-				return true
-			}
-			off = end
+		start := c.off + x
+		if end, ok := pseudonymAt(c.s, start+3); ok {
+			c.start, c.end, c.off = start, end, end
 			continue
 		}
-		off = start + 4
+		c.off = start + 4
 	}
+	return c.end > a && c.start < b
 }
 
 // scrubAttrs walks an attribute map (or a map value at any depth): key rules first, then detection on the
@@ -130,6 +137,7 @@ func (st *state) scrubAttrs(m pcommon.Map, depth int) {
 	renamesStart := len(st.renames)
 	idx := 0
 	for k, v := range m.All() {
+		st.steps += int64(len(k) + 1) // the entry, and the key rule lookup
 		del, ruled := st.scrubEntry(k, v, depth)
 		if !del && !ruled && len(k) >= minScanLen {
 			st.setKey("")
@@ -228,6 +236,7 @@ func (st *state) applyRuleToValue(r *compiledRule, v pcommon.Value) bool {
 
 // scrubValue scrubs a value in place under the current key context.
 func (st *state) scrubValue(v pcommon.Value, depth int) {
+	st.steps++
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		s := v.Str()
@@ -278,14 +287,20 @@ func (st *state) scrubValue(v pcommon.Value, depth int) {
 	}
 }
 
-// scrubInt checks integers long enough to be card numbers (12-19 digits); a card becomes a string replacement.
+// scrubInt checks integers long enough to be card numbers (12-19 digits, either sign: a card number stored
+// as -4111111111111111 is still one); a card becomes a string replacement of its digits.
 func (st *state) scrubInt(v pcommon.Value) {
 	n := v.Int()
-	if n < 100_000_000_000 || !st.e.enabled[entCard] {
+	// The magnitude as uint64: -n would overflow for math.MinInt64, uint64 negation does not.
+	u := uint64(n)
+	if n < 0 {
+		u = -u
+	}
+	if u < 100_000_000_000 || !st.e.enabled[entCard] {
 		return
 	}
 	var buf [24]byte
-	d := strconv.AppendInt(buf[:0], n, 10)
+	d := strconv.AppendUint(buf[:0], u, 10)
 	ds := unsafe.String(unsafe.SliceData(d), len(d))
 	if !cardValid(ds) || st.keyFlag(keyID) {
 		return
