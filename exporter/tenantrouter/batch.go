@@ -4,6 +4,7 @@
 package tenantrouter // import "github.com/otelcol-warden/otelcol-warden/exporter/tenantrouter"
 
 import (
+	"context"
 	"errors"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -30,9 +31,11 @@ type tenantPart[T any] struct {
 // and enforces the per-batch and overall tenant bounds.
 type batch[T any] struct {
 	router *router[T]
-	tally  batchTally
-	parts  []tenantPart[T]
-	slots  map[string]int
+	// ctx bounds the wait for a lane that another batch is opening (see laneSet.get).
+	ctx   context.Context
+	tally batchTally
+	parts []tenantPart[T]
+	slots map[string]int
 	// nonDefault counts tenants other than the default one; the default tenant always gets a slot.
 	nonDefault int
 	lastTenant string
@@ -47,8 +50,8 @@ type batch[T any] struct {
 
 const slotUnknown = -2
 
-func (r *router[T]) newBatch() *batch[T] {
-	return &batch[T]{router: r, slots: make(map[string]int, 4), lastSlot: -1, fallbackSlot: slotUnknown}
+func (r *router[T]) newBatch(ctx context.Context) *batch[T] {
+	return &batch[T]{router: r, ctx: ctx, slots: make(map[string]int, 4), lastSlot: -1, fallbackSlot: slotUnknown}
 }
 
 // planResource evaluates the rules' resource side once for the records of one resource; routeRecord
@@ -111,7 +114,7 @@ func (b *batch[T]) slot(tenant string, weight int) int {
 			b.tally.overflowPerBatch += int64(weight)
 			return b.overflow(weight)
 		}
-		l, err := r.lanes.get(tenant)
+		l, err := r.lanes.get(b.ctx, tenant)
 		if errors.Is(err, errTenantLimit) {
 			b.tally.overflowTotal += int64(weight)
 			return b.overflow(weight)

@@ -277,9 +277,9 @@ func FuzzSplit(f *testing.F) {
 			}
 		}
 
-		logBatch := logs.newBatch()
+		logBatch := logs.newBatch(context.Background())
 		splitLogs(ld, logBatch)
-		traceBatch := traces.newBatch()
+		traceBatch := traces.newBatch(context.Background())
 		splitTraces(td, traceBatch)
 
 		seen := map[string]bool{}

@@ -6,7 +6,9 @@ package tenantrouter // import "github.com/otelcol-warden/otelcol-warden/exporte
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -19,7 +21,11 @@ const registryKey = "tenants"
 // data (e.g. a namespace) must be reopened at start-up, or their queued data would wait until that
 // tenant sends again. Without persistent storage it does nothing.
 type tenantRegistry struct {
-	client  storage.Client
+	client storage.Client
+
+	// mu serialises remember calls (lanes of several tenants may open at once), so the last write
+	// holds every tenant; it is never held by the lane set's lock.
+	mu      sync.Mutex
 	tenants []string
 }
 
@@ -55,11 +61,25 @@ func openTenantRegistry(ctx context.Context, host component.Host, cfg *Config, o
 	return reg, nil
 }
 
-// remember records a newly opened lane; called with the lane set's lock held.
+// remembered returns the tenants read at start-up and recorded since.
+func (r *tenantRegistry) remembered() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.tenants)
+}
+
+// remember records a newly opened lane, unless already recorded. It is called after the lane is
+// published, never under the lane set's lock, with a bounded ctx.
 func (r *tenantRegistry) remember(ctx context.Context, tenant string) error {
 	if r.client == nil {
 		return nil
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if slices.Contains(r.tenants, tenant) {
+		return nil
+	}
+	// Kept even if this write fails: the next tenant's write then records it too.
 	r.tenants = append(r.tenants, tenant)
 	return r.client.Set(ctx, registryKey, []byte(strings.Join(r.tenants, "\n")))
 }

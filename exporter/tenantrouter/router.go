@@ -124,7 +124,7 @@ func (r *router[T]) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return fmt.Errorf("tenant_router: %w", err)
 	}
-	return r.lanes.start(host, registry, r.cfg.staticTenants())
+	return r.lanes.start(ctx, host, registry, r.cfg.staticTenants())
 }
 
 func (r *router[T]) Shutdown(ctx context.Context) error {
@@ -182,7 +182,7 @@ func (r *router[T]) consume(ctx context.Context, data T) error {
 	if r.sig.count(data) == 0 {
 		return nil
 	}
-	b := r.newBatch()
+	b := r.newBatch(ctx)
 	r.sig.split(data, b)
 	r.recordTally(ctx, &b.tally)
 
