@@ -355,7 +355,8 @@ func (r *spanReader) readSpan(id pcommon.SpanID, tid pcommon.TraceID, dst ptrace
 		dst.SetDroppedEventsCount(uint32(r.uvarint()))
 		dst.SetDroppedLinksCount(uint32(r.uvarint()))
 	}
-	r.readMap(dst.Attributes(), 0)
+	// One more slot: a kept span gets its sampling.rule next.
+	r.readMap(dst.Attributes(), 0, 1)
 	if bits&bitEvents != 0 {
 		n := r.uvarint()
 		events := dst.Events()
@@ -364,7 +365,7 @@ func (r *spanReader) readSpan(id pcommon.SpanID, tid pcommon.TraceID, dst ptrace
 			e.SetTimestamp(pcommon.Timestamp(r.uvarint()))
 			e.SetName(r.word())
 			e.SetDroppedAttributesCount(uint32(r.uvarint()))
-			r.readMap(e.Attributes(), 0)
+			r.readMap(e.Attributes(), 0, 0)
 		}
 	}
 	if bits&bitLinks != 0 {
@@ -381,7 +382,7 @@ func (r *spanReader) readSpan(id pcommon.SpanID, tid pcommon.TraceID, dst ptrace
 			l.TraceState().FromRaw(r.string())
 			l.SetFlags(uint32(r.uvarint()))
 			l.SetDroppedAttributesCount(uint32(r.uvarint()))
-			r.readMap(l.Attributes(), 0)
+			r.readMap(l.Attributes(), 0, 0)
 		}
 	}
 	return r.err
@@ -391,13 +392,13 @@ func (r *spanReader) readSpan(id pcommon.SpanID, tid pcommon.TraceID, dst ptrace
 // which the receiver already bounded).
 const maxDepth = 128
 
-func (r *spanReader) readMap(m pcommon.Map, depth int) {
+func (r *spanReader) readMap(m pcommon.Map, depth, spare int) {
 	n := r.uvarint()
 	if depth > maxDepth || n > uint64(len(r.b)) {
 		r.fail()
 		return
 	}
-	m.EnsureCapacity(int(n))
+	m.EnsureCapacity(int(n) + spare)
 	for i := uint64(0); i < n && r.err == nil; i++ {
 		k := r.word()
 		r.readValue(m.PutEmpty(k), depth)
@@ -421,7 +422,7 @@ func (r *spanReader) readValue(v pcommon.Value, depth int) {
 	case pcommon.ValueTypeBytes:
 		v.SetEmptyBytes().FromRaw(r.bytes(r.uvarint()))
 	case pcommon.ValueTypeMap:
-		r.readMap(v.SetEmptyMap(), depth+1)
+		r.readMap(v.SetEmptyMap(), depth+1, 0)
 	case pcommon.ValueTypeSlice:
 		n := r.uvarint()
 		if depth > maxDepth || n > uint64(len(r.b)) {

@@ -105,9 +105,9 @@ type MemoryConfig struct {
 	// HeapLimitBytes optionally also checks the live Go heap against a limit; the
 	// higher of the two fill ratios drives the overload state. 0 disables.
 	HeapLimitBytes int64 `mapstructure:"heap_limit_bytes"`
-	// CompactPercent: above this fill, newly buffered spans are held as OTLP protobuf
-	// (about half the heap of pdata, at a CPU cost); below it they stay as received.
-	// 0 always compacts.
+	// CompactPercent: at or above this fill, newly buffered spans are held in the
+	// compact encoding (a quarter to a third of the heap of pdata, at a CPU cost);
+	// below it they stay as received. 0 (the default) always compacts, 100 never.
 	CompactPercent int `mapstructure:"compact_percent"`
 	// EvictPercent: above this fill, traces are decided early (heaviest/oldest first).
 	EvictPercent int `mapstructure:"evict_percent"`
