@@ -300,8 +300,8 @@ func decreased(cur, prev []uint64) bool {
 }
 
 // addExemplars keeps up to maxExemplarsPerOutput exemplars, without the attributes the
-// point lost (strip reports whether a filtered attribute key must go).
-func (out *outputSeries) addExemplars(src pmetric.ExemplarSlice, strip func(string) bool) {
+// point lost (the policy's deny list).
+func (out *outputSeries) addExemplars(src pmetric.ExemplarSlice, p *policy) {
 	if src.Len() == 0 {
 		return
 	}
@@ -311,7 +311,7 @@ func (out *outputSeries) addExemplars(src pmetric.ExemplarSlice, strip func(stri
 	for i := 0; i < src.Len() && out.exemplars.Len() < maxExemplarsPerOutput; i++ {
 		e := out.exemplars.AppendEmpty()
 		src.At(i).CopyTo(e)
-		e.FilteredAttributes().RemoveIf(func(k string, _ pcommon.Value) bool { return strip(k) })
+		e.FilteredAttributes().RemoveIf(p.deniedKey)
 	}
 }
 

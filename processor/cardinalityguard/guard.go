@@ -215,6 +215,7 @@ type metricCtx struct {
 	sc         pcommon.InstrumentationScope
 	m          pmetric.Metric
 	om         *outputMetric
+	lastFolded bool // the last point took the fast path of a re-aggregated input
 }
 
 func (g *guard) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
@@ -352,21 +353,28 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 	relabeled := len(p.relabel) > 0
 	inHash := mapHash(attrs)
 	key := combine(mc.seriesBase, inHash)
-	// Fast path: a series already checked and passing through skips the label steps (and the
-	// relabel rules: an admission is only marked checked by an input whose attribute set is
-	// exactly the output's, and relabelling is a pure function of that set).
+	// Fast paths. Both hold under the same conditions (same epoch, checked less than
+	// max_stale/2 ago, so that no admission, output or admitted label value they rely on can
+	// have been swept) and exclude each other when valid (a route is a function of the
+	// attribute set and the epoch), so they are tried in the order of the metric's last point.
+	if mc.lastFolded {
+		if d, ok := g.foldedFast(mc, key); ok {
+			return d
+		}
+	}
+	// A series already checked and passing through skips the label steps (and the relabel
+	// rules: an admission is only marked checked by an input whose attribute set is exactly
+	// the output's, and relabelling is a pure function of that set).
 	if adm := b.admitted[key]; adm != nil && !adm.aggregated && adm.epoch == b.epoch && g.clock-adm.checkedAt < g.recheck {
 		adm.lastSeen = g.clock
 		adm.lastTs = max(adm.lastTs, uint64(ts))
+		mc.lastFolded = false
 		return decision{inKey: key, outKey: key, adm: adm}
 	}
-	// Fast path of a re-aggregated input: its state remembers its route, valid under the same
-	// conditions as a pass-through series' (same epoch, checked less than max_stale/2 ago, so
-	// that neither its output, nor its admission, nor its admitted label values can be swept).
-	if in := g.inputs[key]; in != nil && in.routed && in.epoch == b.epoch && g.clock-in.checkedAt < g.recheck {
-		adm := in.out.adm
-		adm.lastSeen = g.clock
-		return decision{fold: true, reason: in.reason, inKey: key, outKey: in.out.key, adm: adm, in: in}
+	if !mc.lastFolded {
+		if d, ok := g.foldedFast(mc, key); ok {
+			return d
+		}
 	}
 	kvs := g.scratch[:0]
 	var outHash uint64
@@ -483,6 +491,18 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 		d.adm = adm
 	}
 	return d
+}
+
+// foldedFast is the fast path of a re-aggregated input: its state remembers its route.
+func (g *guard) foldedFast(mc *metricCtx, key uint64) (decision, bool) {
+	in := g.inputs[key]
+	if in == nil || !in.routed || in.epoch != mc.b.epoch || g.clock-in.checkedAt >= g.recheck {
+		return decision{}, false
+	}
+	adm := in.out.adm
+	adm.lastSeen = g.clock
+	mc.lastFolded = true
+	return decision{fold: true, reason: in.reason, inKey: key, outKey: in.out.key, adm: adm, in: in}, true
 }
 
 func firstReason(cur, r string) string {
@@ -626,11 +646,10 @@ func (g *guard) fold(mc *metricCtx, d decision, start, ts pcommon.Timestamp, mer
 	return merge(mc.om, out, in, isNew, full)
 }
 
-func (g *guard) stripExemplarKey(p *policy) func(string) bool {
-	return func(k string) bool {
-		_, denied := p.deny[k]
-		return denied
-	}
+// deniedKey reports whether an exemplar's filtered attribute must go (it is on the deny list).
+func (p *policy) deniedKey(k string, _ pcommon.Value) bool {
+	_, denied := p.deny[k]
+	return denied
 }
 
 func (g *guard) numberPoints(c *counts, mc *metricCtx, dps pmetric.NumberDataPointSlice, monotonic bool) {
@@ -659,7 +678,7 @@ func (g *guard) numberPoints(c *counts, mc *metricCtx, dps pmetric.NumberDataPoi
 				}
 				r := om.foldNumber(out, in, isNew, full, v, isInt, dp.StartTimestamp(), dp.Timestamp())
 				if r == "" {
-					out.addExemplars(dp.Exemplars(), g.stripExemplarKey(mc.b.policy))
+					out.addExemplars(dp.Exemplars(), mc.b.policy)
 				}
 				return r
 			})
@@ -683,7 +702,7 @@ func (g *guard) histogramPoints(c *counts, mc *metricCtx, dps pmetric.HistogramD
 					c.folded.add(d.reason, -1)
 				}
 				if r == "" {
-					out.addExemplars(dp.Exemplars(), g.stripExemplarKey(mc.b.policy))
+					out.addExemplars(dp.Exemplars(), mc.b.policy)
 				}
 				return r
 			})
@@ -704,7 +723,7 @@ func (g *guard) expoPoints(c *counts, mc *metricCtx, dps pmetric.ExponentialHist
 			return g.fold(mc, d, dp.StartTimestamp(), dp.Timestamp(), func(om *outputMetric, out *outputSeries, in *inputState, isNew, full bool) string {
 				r := om.foldExpo(out, orEmpty(in), isNew, full, dp)
 				if r == "" {
-					out.addExemplars(dp.Exemplars(), g.stripExemplarKey(mc.b.policy))
+					out.addExemplars(dp.Exemplars(), mc.b.policy)
 				}
 				return r
 			})
@@ -755,9 +774,9 @@ func (g *guard) apply(c *counts, mc *metricCtx, d decision, exemplars pmetric.Ex
 		return g.dropPoint(c, d.drop)
 	case !d.fold:
 		if exemplars.Len() > 0 && !g.dryRun {
-			strip := g.stripExemplarKey(mc.b.policy)
+			p := mc.b.policy
 			for _, e := range exemplars.All() {
-				e.FilteredAttributes().RemoveIf(func(k string, _ pcommon.Value) bool { return strip(k) })
+				e.FilteredAttributes().RemoveIf(p.deniedKey)
 			}
 		}
 		return false
