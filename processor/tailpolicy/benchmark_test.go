@@ -6,10 +6,10 @@ package tailpolicy
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"math/rand/v2"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -184,7 +184,9 @@ func newBenchTailPolicy(b *testing.B) processor.Traces {
 }
 
 // newBenchTailPolicyReferences keeps every span as a reference into the request.
-func newBenchTailPolicyReferences(b *testing.B) processor.Traces { return newBenchTailPolicyWith(b, 100) }
+func newBenchTailPolicyReferences(b *testing.B) processor.Traces {
+	return newBenchTailPolicyWith(b, 100)
+}
 
 func newBenchTailPolicyWith(b *testing.B, compactPercent int) processor.Traces {
 	cfg := newBenchConfig(compactPercent)

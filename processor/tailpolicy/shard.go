@@ -114,8 +114,8 @@ type shard struct {
 	lastSrc    *sourceScope
 	lastIntern *internScope
 	compactAt  int64
-	evictAt     int64
-	evictTo     int64
+	evictAt    int64
+	evictTo    int64
 
 	out      outputBatch
 	emit     func(ptrace.Traces)
