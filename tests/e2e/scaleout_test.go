@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -266,14 +267,33 @@ func TestScaleOutTraceCompleteness(t *testing.T) {
 }
 
 // TestScaleOutGatewayLoss removes one of three gateways while traffic flows. Two senders, one per
-// agent, send the two halves of every trace independently, about 2,000 traces/s. The agents drop the
-// gateway from their ring at the same moment (on Kubernetes every resolver receives the same
-// EndpointSlice event; here each agent restarts on a two-gateway list, keeping its disk queue), then
-// the gateway gets SIGTERM and flushes what it buffered. While the two agents' rings disagree,
-// traces owned by the leaving gateway can be split between it and their new owner; once both have
-// changed, none may be; no error trace may be lost.
+// agent, send the two halves of every trace (about 2,000 traces/s). On Kubernetes every agent's
+// resolver drops the leaving gateway's endpoint live, within moments of the others, and nothing
+// pauses. On loopback the static resolver can only change by restarting the agent on a two-gateway
+// list (keeping its disk queue), so the change is staged to reproduce the live one and nothing else:
+//
+//  1. both senders pause at the same batch boundary and both agents drain (every span they accepted
+//     has been exported), so no half-trace waits in a stopped agent;
+//  2. agent-0 restarts on the new list; agent-1 keeps the old one: the rings disagree;
+//  3. one batch is sent through the disagreeing rings (the traces in flight during the change);
+//  4. both senders pause again, both agents drain, agent-1 restarts on the new list: the ring has
+//     settled; gateway-2 gets SIGTERM (no agent routes to it any more) and flushes what it buffered;
+//  5. the senders resume.
+//
+// Why the pauses: an agent restart takes a few hundred ms to seconds (more under load), while the
+// gateways decide a trace decision_delay (2s) after its root span. If a sender kept sending to the
+// other agent while one agent was down (or a half-trace waited in a stopping agent's queue), the
+// halves of the same traces would reach their gateway more than 2s apart: the root half is decided
+// without the error half, and the error half, arriving late, follows the cached "dropped" decision
+// (tail_policy's late-span rule). That is an artefact of the restart, which a live ring change does
+// not have, and it made this test lose error traces whenever the two restarts differed by about 2s.
+//
+// Assertions are structural, not timed: traces sent before the change and after the ring settled
+// are never split; only the window's traces may be (at most the third gateway-2 owned), and the
+// total stays within 1%; every error trace's error span arrives at the sink (a split error trace,
+// whose other half was decided elsewhere, is split, not lost).
 func TestScaleOutGatewayLoss(t *testing.T) {
-	const traces, batch, changeAt = 12_000, 100, 4_000
+	const traces, batch, changeAt, window = 12_000, 100, 4_000, 1 // window: batches sent while the rings disagree
 	sink := StartOTLPSink(t)
 	d := newLoopbackDeployment(t)
 	d.tempoEndpoint = sink.GRPCEndpoint()
@@ -287,17 +307,27 @@ func TestScaleOutGatewayLoss(t *testing.T) {
 		parts = append(parts, [2]ptrace.Traces{first, second})
 	}
 
-	var changeBegan, changeEnded time.Time
-	sentAt := sendWhileFaulting(t, d, parts, changeAt/batch, func() {
-		changeBegan = time.Now()
-		survivors := d.gatewayEndpoints()[:2]
-		var reroutes sync.WaitGroup
-		for _, a := range d.agents {
-			reroutes.Go(func() { a.reroute(t, d, survivors) })
-		}
-		reroutes.Wait()
-		changeEnded = time.Now()
-		d.gateways[2].Stop() // SIGTERM once no agent routes to it, as on a pod deletion
+	survivors := d.gatewayEndpoints()[:2]
+	var disagreeBegan, settledAt time.Time
+	var restart [2]time.Duration
+	reroute := func(i int) {
+		began := time.Now()
+		d.agents[i].reroute(t, d, survivors)
+		restart[i] = time.Since(began)
+	}
+	firstChange, secondChange := changeAt/batch, changeAt/batch+window
+	sendInSteps(t, d, parts, map[int]func(){
+		firstChange: func() {
+			drainAgents(t, d)
+			reroute(0)
+			disagreeBegan = time.Now()
+		},
+		secondChange: func() {
+			drainAgents(t, d)
+			reroute(1)
+			settledAt = time.Now()
+			d.gateways[2].Stop() // SIGTERM once no agent routes to it, as on a pod deletion
+		},
 	})
 	waitForQuiet(t, sink, 5*time.Second, 5*time.Second, 3*time.Minute)
 
@@ -308,46 +338,112 @@ func TestScaleOutGatewayLoss(t *testing.T) {
 		v, ok := seen[tr.id]
 		return ok && (len(v.gateways) > 1 || len(v.spans) != spansPerTrace || len(v.rules) > 1)
 	}
-	var split, inFlight, inFlightSplit, settled, settledSplit int
-	for b := range parts {
-		first, last := sentAt[0][b], sentAt[1][b]
-		if last.Before(first) {
-			first, last = last, first
+	var split, before, beforeSplit, inFlight, inFlightSplit, settled, settledSplit int
+	var errorsLost, errorsSplit int
+	for i, tr := range workload {
+		s := isSplit(tr)
+		if s {
+			split++
 		}
-		during := !last.Before(changeBegan) && !first.After(changeEnded)
-		after := first.After(changeEnded)
-		for _, tr := range workload[b*batch : (b+1)*batch] {
-			s := isSplit(tr)
+		switch b := i / batch; {
+		case b < firstChange:
+			before++
 			if s {
-				split++
+				beforeSplit++
 			}
-			switch {
-			case during:
-				inFlight++
-				if s {
-					inFlightSplit++
-				}
-			case after:
-				settled++
-				if s {
-					settledSplit++
-				}
+		case b < secondChange:
+			inFlight++
+			if s {
+				inFlightSplit++
+			}
+		default:
+			settled++
+			if s {
+				settledSplit++
+			}
+		}
+		if tr.isError {
+			// Lost: the error span itself never reached the sink.
+			if v, ok := seen[tr.id]; !ok || !v.errored {
+				errorsLost++
+			} else if s {
+				errorsSplit++
 			}
 		}
 	}
-	t.Logf("gateway loss: ring change (both agents re-routed) took %s; gateway-2 stopped after it", changeEnded.Sub(changeBegan).Round(time.Millisecond))
-	t.Logf("gateway loss: split traces %d of %d sent (%.2f%%); of the %d traces in flight during the change %d split (%.1f%%); after it %d of %d; error traces lost %d, incomplete %d",
+	t.Logf("gateway loss: agent-0 restarted on the new list in %s, agent-1 in %s; the rings disagreed for %s (%d traces sent meanwhile); gateway-2 stopped after the ring settled",
+		restart[0].Round(time.Millisecond), restart[1].Round(time.Millisecond), settledAt.Sub(disagreeBegan).Round(time.Millisecond), inFlight)
+	t.Logf("gateway loss: split traces %d of %d sent (%.2f%%); of the %d traces in flight during the change %d split (%.1f%%); before it %d of %d, after it %d of %d; error traces lost %d of %d, split %d",
 		split, traces, 100*float64(split)/float64(traces), inFlight, inFlightSplit, 100*float64(inFlightSplit)/float64(max(inFlight, 1)),
-		settledSplit, settled, f.errorsSent-f.errorsSeen, f.errorsSent-f.errorsComplete)
-	if f.errorsSeen != f.errorsSent {
-		t.Errorf("%d of %d error traces lost", f.errorsSent-f.errorsSeen, f.errorsSent)
+		beforeSplit, before, settledSplit, settled, errorsLost, f.errorsSent, errorsSplit)
+	for _, g := range d.gateways[:2] {
+		t.Logf("gateway loss: %s late spans: kept %.0f, dropped %.0f", g.name,
+			g.SelfMetric(t, "otelcol_processor_tail_policy_late_spans", `outcome="kept"`),
+			g.SelfMetric(t, "otelcol_processor_tail_policy_late_spans", `outcome="dropped"`))
 	}
-	if settledSplit != 0 {
-		t.Errorf("%d traces sent after the ring settled were split", settledSplit)
+	if errorsLost != 0 {
+		t.Errorf("%d of %d error traces lost (their error span never reached the sink)", errorsLost, f.errorsSent)
+	}
+	if beforeSplit != 0 || settledSplit != 0 {
+		t.Errorf("traces split outside the ring change: %d sent before it, %d sent after the ring settled", beforeSplit, settledSplit)
 	}
 	if float64(split) > 0.01*traces {
 		t.Errorf("%d split traces, more than 1%% of %d", split, traces)
 	}
+}
+
+// drainAgents waits until every span each agent accepted has left its traces queue for a gateway,
+// so that an agent restart holds no half-trace back (see TestScaleOutGatewayLoss).
+func drainAgents(t *testing.T, d *loopbackDeployment) {
+	t.Helper()
+	for _, a := range d.agents {
+		var accepted, sent, queued float64
+		Eventually(t, time.Minute, func() bool {
+			accepted = a.SelfMetric(t, "otelcol_receiver_accepted_spans")
+			sent = a.SelfMetric(t, "otelcol_exporter_sent_spans", `exporter="load_balancing/traces"`)
+			queued = a.SelfMetric(t, "otelcol_exporter_queue_size", `exporter="load_balancing/traces"`)
+			return queued == 0 && sent >= accepted
+		}, "%s did not drain: accepted %v spans, exported %v, %v requests queued", a.name, accepted, sent, queued)
+	}
+}
+
+// sendInSteps runs two senders, one per agent, each sending its half of every batch about every
+// 50 ms. Before batch k of steps, both senders stop (every earlier batch accepted by both agents),
+// steps[k] runs, and both resume.
+func sendInSteps(t *testing.T, d *loopbackDeployment, parts [][2]ptrace.Traces, steps map[int]func()) {
+	type barrier struct {
+		arrived sync.WaitGroup
+		resume  chan struct{}
+	}
+	barriers := map[int]*barrier{}
+	var order []int
+	for k := range steps {
+		b := &barrier{resume: make(chan struct{})}
+		b.arrived.Add(2)
+		barriers[k] = b
+		order = append(order, k)
+	}
+	slices.Sort(order)
+	var senders sync.WaitGroup
+	for agent := range 2 {
+		client := NewOTLPClient(t, d.agents[agent].grpc)
+		senders.Go(func() {
+			for i, p := range parts {
+				if b := barriers[i]; b != nil {
+					b.arrived.Done()
+					<-b.resume
+				}
+				sendUntilAccepted(t, client, p[agent])
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+	}
+	for _, k := range order {
+		barriers[k].arrived.Wait()
+		steps[k]()
+		close(barriers[k].resume)
+	}
+	senders.Wait()
 }
 
 // sendWhileFaulting runs two senders, one per agent, each sending its half of every batch about
