@@ -130,12 +130,24 @@ type tailPolicy struct {
 	tb     *metadata.TelemetryBuilder
 	eng    *engine
 
-	shards   []*shard
-	inputs   []chan []spanRef
+	shards []*shard
+	inputs []chan []spanRef
+	// slots[i] holds one token per batch reserved for or queued in inputs[i]
+	// (same capacity): ConsumeTraces reserves a slot in every target worker
+	// before it sends anything, so a request is handed over entirely or not at
+	// all, and a retry after a refusal never duplicates what was accepted.
+	slots    []chan struct{}
 	outputs  []chan ptrace.Traces
 	overload *overloadController
 
+	// stop aborts ConsumeTraces waiting for a slot and ends the control loop;
+	// drain is closed once no ConsumeTraces can send any more (ingest is held
+	// as a read lock across reservation and hand-off), and tells the workers
+	// to take what is queued, decide everything and finish.
 	stop      chan struct{}
+	drain     chan struct{}
+	ingest    sync.RWMutex
+	closed    bool
 	workers   sync.WaitGroup
 	started   atomic.Bool
 	stopOnce  sync.Once
@@ -163,11 +175,13 @@ func newTailPolicy(set processor.Settings, cfg *Config, next consumer.Traces, cl
 		eng:      eng,
 		overload: newOverloadController(cfg.Memory),
 		stop:     make(chan struct{}),
+		drain:    make(chan struct{}),
 	}
 	for i := 0; i < eng.workers; i++ {
 		out := make(chan ptrace.Traces, outputQueueSize)
 		p.outputs = append(p.outputs, out)
 		p.inputs = append(p.inputs, make(chan []spanRef, cfg.QueueSize))
+		p.slots = append(p.slots, make(chan struct{}, cfg.QueueSize))
 		p.shards = append(p.shards, newShard(eng, cfg.Memory.LimitBytes, now, func(td ptrace.Traces) { out <- td }))
 	}
 	if err := p.registerGauges(); err != nil {
@@ -198,7 +212,13 @@ func (p *tailPolicy) Start(context.Context, component.Host) error {
 // Shutdown decides every buffered trace (trigger "shutdown") and forwards the
 // kept ones before returning, unless ctx ends first.
 func (p *tailPolicy) Shutdown(ctx context.Context) error {
-	p.stopOnce.Do(func() { close(p.stop) })
+	p.stopOnce.Do(func() {
+		close(p.stop)
+		p.ingest.Lock()
+		p.closed = true
+		p.ingest.Unlock()
+		close(p.drain)
+	})
 	done := make(chan struct{})
 	go func() { p.workers.Wait(); close(done) }()
 	select {
@@ -210,19 +230,44 @@ func (p *tailPolicy) Shutdown(ctx context.Context) error {
 	return nil
 }
 
+// ConsumeTraces hands the request's spans to their workers all or nothing: it
+// first reserves a queue slot in every worker the request touches, waiting up
+// to ingest_timeout, and sends only once all are reserved. A refusal (retryable)
+// therefore means no span of the request was taken, so the client's retry
+// cannot forward a trace twice (early keep, span limit and eviction forward
+// before the trace's timeout).
 func (p *tailPolicy) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	if overloadState(p.eng.state.Load()) == stateRefusing || p.bufferedBytes() >= p.cfg.Memory.LimitBytes {
 		p.eng.tel.refusedSpans("hard_limit", td.SpanCount())
 		return errRefused
 	}
 	batches := p.split(td)
+	p.ingest.RLock()
+	defer p.ingest.RUnlock()
+	if p.closed {
+		return errRefused
+	}
+	if err := p.reserve(ctx, batches); err != nil {
+		return err
+	}
+	for i, batch := range batches {
+		if len(batch) > 0 {
+			p.inputs[i] <- batch // never blocks: a slot is reserved
+		}
+	}
+	return nil
+}
+
+// reserve takes one slot for every non-empty batch; on failure it gives back
+// the slots it took.
+func (p *tailPolicy) reserve(ctx context.Context, batches [][]spanRef) error {
 	var timer *time.Timer
 	for i, batch := range batches {
 		if len(batch) == 0 {
 			continue
 		}
 		select {
-		case p.inputs[i] <- batch:
+		case p.slots[i] <- struct{}{}:
 			continue
 		default:
 		}
@@ -230,19 +275,24 @@ func (p *tailPolicy) ConsumeTraces(ctx context.Context, td ptrace.Traces) error 
 			timer = time.NewTimer(p.cfg.IngestTimeout)
 			defer timer.Stop()
 		}
+		var err error
 		select {
-		case p.inputs[i] <- batch:
+		case p.slots[i] <- struct{}{}:
+			continue
 		case <-ctx.Done():
-			return ctx.Err()
+			err = ctx.Err()
 		case <-timer.C:
-			// Batches already handed to other workers are processed; a retry
-			// may duplicate them, which the duplicate-span check removes from
-			// kept traces that are still buffered.
-			p.eng.tel.refusedSpans("queue_full", remaining(batches[i:]))
-			return errRefused
+			p.eng.tel.refusedSpans("queue_full", remaining(batches))
+			err = errRefused
 		case <-p.stop:
-			return errRefused
+			err = errRefused
 		}
+		for j := range batches[:i] {
+			if len(batches[j]) > 0 {
+				<-p.slots[j]
+			}
+		}
+		return err
 	}
 	return nil
 }
@@ -299,20 +349,23 @@ func shardIndex(id pcommon.TraceID, n int) int {
 
 func (p *tailPolicy) runWorker(i int) {
 	defer p.workers.Done()
-	sh, in, out := p.shards[i], p.inputs[i], p.outputs[i]
+	sh, in, slots, out := p.shards[i], p.inputs[i], p.slots[i], p.outputs[i]
 	defer close(out)
 	ticker := time.NewTicker(tickInterval)
 	defer ticker.Stop()
 	for {
 		select {
 		case batch := <-in:
+			<-slots
 			sh.ingest(batch, p.clock.Now())
 		case <-ticker.C:
 			sh.expire(p.clock.Now())
-		case <-p.stop:
+		case <-p.drain:
+			// No ConsumeTraces sends any more: what is queued is all there is.
 			for {
 				select {
 				case batch := <-in:
+					<-slots
 					sh.ingest(batch, p.clock.Now())
 					continue
 				default:
