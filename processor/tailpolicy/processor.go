@@ -144,11 +144,16 @@ type tailPolicy struct {
 	// drain is closed once no ConsumeTraces can send any more (ingest is held
 	// as a read lock across reservation and hand-off), and tells the workers
 	// to take what is queued, decide everything and finish.
-	stop      chan struct{}
-	drain     chan struct{}
-	ingest    sync.RWMutex
-	closed    bool
-	workers   sync.WaitGroup
+	stop    chan struct{}
+	drain   chan struct{}
+	ingest  sync.RWMutex
+	closed  bool
+	workers sync.WaitGroup
+	// fwdCtx is the forwarders' parent context, cancelled when Shutdown's
+	// context ends: the call in flight is cancelled and the kept spans still
+	// queued are counted as lost (downstream_errors{reason="shutdown"}).
+	fwdCtx    context.Context
+	fwdCancel context.CancelFunc
 	started   atomic.Bool
 	stopOnce  sync.Once
 	lastScale time.Time
@@ -177,6 +182,7 @@ func newTailPolicy(set processor.Settings, cfg *Config, next consumer.Traces, cl
 		stop:     make(chan struct{}),
 		drain:    make(chan struct{}),
 	}
+	p.fwdCtx, p.fwdCancel = context.WithCancel(context.Background())
 	for i := 0; i < eng.workers; i++ {
 		out := make(chan ptrace.Traces, outputQueueSize)
 		p.outputs = append(p.outputs, out)
@@ -210,8 +216,14 @@ func (p *tailPolicy) Start(context.Context, component.Host) error {
 }
 
 // Shutdown decides every buffered trace (trigger "shutdown") and forwards the
-// kept ones before returning, unless ctx ends first.
+// kept ones before returning. If ctx ends first, the forwarders' context is
+// cancelled (the call in flight to the next consumer with it), the kept spans
+// not yet forwarded are counted in downstream_errors{reason="shutdown"} without
+// calling the next consumer, and ctx's error is returned at once; the workers
+// and forwarders then finish on their own, as fast as the next consumer
+// honours its context. The telemetry is shut down in every case.
 func (p *tailPolicy) Shutdown(ctx context.Context) error {
+	defer p.tb.Shutdown()
 	p.stopOnce.Do(func() {
 		close(p.stop)
 		p.ingest.Lock()
@@ -223,11 +235,12 @@ func (p *tailPolicy) Shutdown(ctx context.Context) error {
 	go func() { p.workers.Wait(); close(done) }()
 	select {
 	case <-done:
+		p.fwdCancel()
+		return nil
 	case <-ctx.Done():
+		p.fwdCancel()
 		return ctx.Err()
 	}
-	p.tb.Shutdown()
-	return nil
 }
 
 // ConsumeTraces hands the request's spans to their workers all or nothing: it
@@ -380,15 +393,27 @@ func (p *tailPolicy) runWorker(i int) {
 
 func (p *tailPolicy) runForwarder(i int) {
 	defer p.workers.Done()
+	tel := p.eng.tel
+	lost := 0
 	for td := range p.outputs[i] {
 		spans := td.SpanCount()
-		ctx, cancel := context.WithTimeout(context.Background(), p.cfg.ForwardTimeout)
+		if p.fwdCtx.Err() != nil {
+			// Shutdown ran out of time: drained without calling next, so that
+			// the worker is not blocked on its output queue.
+			tel.downstreamError(downstreamShutdown, spans)
+			lost += spans
+			continue
+		}
+		ctx, cancel := context.WithTimeout(p.fwdCtx, p.cfg.ForwardTimeout)
 		err := p.next.ConsumeTraces(ctx, td)
 		cancel()
 		if err != nil {
-			p.tb.ProcessorTailPolicyDownstreamErrors.Add(context.Background(), int64(spans))
+			tel.downstreamError(downstreamConsumerError, spans)
 			p.logger.Warn("tail_policy: next consumer failed; kept spans lost", zap.Int("spans", spans), zap.Error(err))
 		}
+	}
+	if lost > 0 {
+		p.logger.Warn("tail_policy: shutdown timed out; kept spans not forwarded", zap.Int("spans", lost))
 	}
 }
 

@@ -52,6 +52,16 @@ const (
 
 var badInputNames = [numBadInputReasons]string{"empty_trace_id", "end_before_start", "clock_skew", "duplicate_span", "span_limit", "missing_route", "unparseable_tracestate"}
 
+type downstreamReason int
+
+const (
+	downstreamConsumerError downstreamReason = iota
+	downstreamShutdown
+	numDownstreamReasons
+)
+
+var downstreamReasonNames = [numDownstreamReasons]string{"consumer_error", "shutdown"}
+
 // Reserved rule names for decisions no configured rule took.
 const (
 	ruleOverload      = "_overload"
@@ -67,6 +77,7 @@ type telemetry struct {
 	late      [numLateOutcomes]metric.AddOption
 	bad       [numBadInputReasons]metric.AddOption
 	refused   map[string]metric.AddOption
+	lost      [numDownstreamReasons]metric.AddOption
 	overloads [3]metric.AddOption
 }
 
@@ -94,6 +105,9 @@ func newTelemetry(tb *metadata.TelemetryBuilder, ruleNames []string) *telemetry 
 	}
 	for _, n := range []string{"hard_limit", "queue_full"} {
 		t.refused[n] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", n)))
+	}
+	for i, n := range downstreamReasonNames {
+		t.lost[i] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", n)))
 	}
 	for s := stateNormal; s <= stateRefusing; s++ {
 		t.overloads[s] = metric.WithAttributeSet(attribute.NewSet(attribute.String("state", s.String())))
@@ -128,4 +142,8 @@ func (t *telemetry) badInput(r badInputReason, n int) {
 
 func (t *telemetry) refusedSpans(reason string, n int) {
 	t.tb.ProcessorTailPolicyRefusedSpans.Add(context.Background(), int64(n), t.refused[reason])
+}
+
+func (t *telemetry) downstreamError(r downstreamReason, spans int) {
+	t.tb.ProcessorTailPolicyDownstreamErrors.Add(context.Background(), int64(spans), t.lost[r])
 }

@@ -230,7 +230,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorTailPolicyDownstreamErrors, err = builder.meter.Int64Counter(
 		"otelcol_processor_tail_policy_downstream_errors",
-		metric.WithDescription("Spans whose forwarding to the next consumer failed. [Development]"),
+		metric.WithDescription("Kept spans that did not reach the next consumer, by reason (consumer_error, or shutdown when Shutdown's context ended before they were forwarded). [Development]"),
 		metric.WithUnit("{spans}"),
 	)
 	errs = errors.Join(errs, err)

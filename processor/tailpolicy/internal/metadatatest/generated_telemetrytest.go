@@ -125,7 +125,7 @@ func AssertEqualProcessorTailPolicyDecisionLag(t *testing.T, tt *componenttest.T
 func AssertEqualProcessorTailPolicyDownstreamErrors(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_tail_policy_downstream_errors",
-		Description: "Spans whose forwarding to the next consumer failed. [Development]",
+		Description: "Kept spans that did not reach the next consumer, by reason (consumer_error, or shutdown when Shutdown's context ended before they were forwarded). [Development]",
 		Unit:        "{spans}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
