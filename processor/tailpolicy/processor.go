@@ -55,6 +55,11 @@ type engine struct {
 	ruleOverloadError   int
 	overloadThreshold   sampling.Threshold
 	overloadProbability float64
+	// tvalues are the tracestates `ot=th:<T>` of the configured rules' and the
+	// overload modes' thresholds, built once (read-only, shared by the workers).
+	// Other thresholds (budget-scaled, stricter incoming ones) are formatted
+	// when stamped, so that no map grows with what clients send.
+	tvalues map[sampling.Threshold]string
 
 	state      atomic.Int32  // overloadState
 	scaleBits  atomic.Uint64 // float64 budget scale
@@ -110,6 +115,19 @@ func newEngine(set processor.Settings, cfg *Config, now time.Time) (*engine, err
 		e.overloadThreshold = th
 	}
 	e.scaleBits.Store(math.Float64bits(1))
+	e.tvalues = map[sampling.Threshold]string{}
+	ths := []sampling.Threshold{sampling.AlwaysSampleThreshold}
+	if cfg.Memory.OverloadProbability > 0 {
+		ths = append(ths, e.overloadThreshold)
+	}
+	for _, r := range rules.rules {
+		if r.probability > 0 {
+			ths = append(ths, r.threshold)
+		}
+	}
+	for _, th := range ths {
+		e.tvalues[th] = "ot=th:" + th.TValue()
+	}
 	for _, r := range rules.rules {
 		e.ruleNames = append(e.ruleNames, r.name)
 	}

@@ -122,7 +122,6 @@ type shard struct {
 	scratch  ptrace.Span
 	scaleFor float64
 	scaled   []sampling.Threshold
-	tvalues  map[sampling.Threshold]string
 }
 
 func newShard(eng *engine, budgetBytes int64, now time.Time, emit func(ptrace.Traces)) *shard {
@@ -138,7 +137,6 @@ func newShard(eng *engine, budgetBytes int64, now time.Time, emit func(ptrace.Tr
 		scratch:   ptrace.NewSpan(),
 		scaleFor:  -1,
 		scaled:    make([]sampling.Threshold, len(eng.rules.rules)),
-		tvalues:   make(map[sampling.Threshold]string),
 		codec:     newSpanCodec(),
 		scopes:    make(map[string]*internScope),
 	}
@@ -747,10 +745,9 @@ func (s *shard) stampThreshold(span ptrace.Span, th sampling.Threshold) {
 		}
 	}
 	if raw == "" || err != nil {
-		tv, ok := s.tvalues[th]
+		tv, ok := s.eng.tvalues[th]
 		if !ok {
-			tv = "ot=th:" + th.TValue()
-			s.tvalues[th] = tv
+			tv = "ot=th:" + th.TValue() // not memoised: th may come from a client
 		}
 		ts.FromRaw(tv)
 		return

@@ -1,0 +1,33 @@
+// Copyright otelcol-warden authors
+// SPDX-License-Identifier: Apache-2.0
+
+package tailpolicy
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestIncomingThresholdsAreNotMemoised: a span without tracestate in a trace
+// whose client sent a stricter `th` is stamped with that `th`, formatted on the
+// spot; the memoised tracestates stay those of the configuration, however many
+// distinct thresholds clients send.
+func TestIncomingThresholdsAreNotMemoised(t *testing.T) {
+	h := newHarness(t, nil)
+	memoised := len(h.p.eng.tvalues)
+	for i := 1; i <= 300; i++ {
+		tv := fmt.Sprintf("a%03x1", i)
+		h.out = nil
+		h.send(
+			spanSpec{trace: traceID(uint16(i), keptRnd), id: 1, tstate: "ot=th:" + tv},
+			spanSpec{trace: traceID(uint16(i), keptRnd), id: 2, parent: 1, err: true})
+		kept := h.kept()
+		require.Contains(t, kept, byte(2))
+		assert.Equal(t, "ot=th:"+tv, kept[2].TraceState().AsRaw(), "the stricter incoming th")
+	}
+	assert.Equal(t, memoised, len(h.p.eng.tvalues))
+	assert.Equal(t, "ot=th:0", h.p.eng.tvalues[h.p.eng.rules.rules[0].threshold])
+}
