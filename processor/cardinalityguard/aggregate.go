@@ -72,7 +72,7 @@ type inputState struct {
 	checkedAt uint32
 	epoch     uint32
 	routed    bool
-	reason    string
+	reason    uint8 // index in foldReasons
 	last      float64
 	hist      []uint64
 	count     uint64

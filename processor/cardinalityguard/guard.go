@@ -502,7 +502,19 @@ func (g *guard) foldedFast(mc *metricCtx, key uint64) (decision, bool) {
 	adm := in.out.adm
 	adm.lastSeen = g.clock
 	mc.lastFolded = true
-	return decision{fold: true, reason: in.reason, inKey: key, outKey: in.out.key, adm: adm, in: in}, true
+	return decision{fold: true, reason: foldReasons[in.reason], inKey: key, outKey: in.out.key, adm: adm, in: in}, true
+}
+
+// foldReasons are the reasons a cached route can carry (inputState.reason indexes them).
+var foldReasons = [...]string{reasonSharesOutput, reasonLabelDropped, reasonValueNormalized}
+
+func foldReasonIndex(r string) (uint8, bool) {
+	for i, fr := range foldReasons {
+		if fr == r {
+			return uint8(i), true
+		}
+	}
+	return 0, false
 }
 
 func firstReason(cur, r string) string {
@@ -637,8 +649,10 @@ func (g *guard) fold(mc *metricCtx, d decision, start, ts pcommon.Timestamp, mer
 		return reason
 	}
 	if in != nil {
-		in.routed = d.cacheable && out.adm != nil && out.adm == d.adm
-		in.epoch, in.checkedAt, in.reason = mc.b.epoch, g.clock, d.reason
+		var known bool
+		in.reason, known = foldReasonIndex(d.reason)
+		in.routed = known && d.cacheable && out.adm != nil && out.adm == d.adm
+		in.epoch, in.checkedAt = mc.b.epoch, g.clock
 	}
 	if isNew {
 		full = firstContribution(out, d.inKey, start, g.startTime)
