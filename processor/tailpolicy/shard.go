@@ -804,7 +804,7 @@ func rootKeyOf(ref spanRef) baselineKey {
 	span := ref.span
 	route := routeOf(span.Attributes())
 	if route == "" {
-		route = span.Name()
+		route = nameRoute(span.Name())
 	}
 	return baselineKey{service: ref.scope.res.service, route: route, kind: span.Kind().String()}
 }
