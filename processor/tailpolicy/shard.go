@@ -43,6 +43,9 @@ type traceState struct {
 	id pcommon.TraceID
 	// spans are references into the received requests (no copy): the fast path.
 	spans []spanRef
+	// resources are the distinct requests' resources spans points into, each
+	// charged once per shard while any buffered trace references it.
+	resources []*sourceResource
 	// chunks hold spans in the compact encoding (codec.go), one per ingest
 	// batch, once the shard is at memory.compact_percent: a fraction of the
 	// heap of pdata, released at once when dropped, decoded only when kept.
@@ -97,6 +100,9 @@ type shard struct {
 	oldest *traceState
 	newest *traceState
 	cache  *decisionCache
+	// resources counts the buffered traces referencing each source resource
+	// (references mode) and what it was charged.
+	resources map[*sourceResource]resourceCharge
 
 	bytes      atomic.Int64
 	traceCount atomic.Int64
@@ -130,6 +136,7 @@ func newShard(eng *engine, budgetBytes int64, now time.Time, emit func(ptrace.Tr
 	s := &shard{
 		eng:       eng,
 		traces:    make(map[pcommon.TraceID]*traceState),
+		resources: make(map[*sourceResource]resourceCharge),
 		cache:     newDecisionCache(cfg.DecisionCache.KeptTraces/eng.workers, cfg.DecisionCache.DroppedTraces/eng.workers, cfg.DecisionCache.DroppedWindow, now),
 		evictAt:   budgetBytes / n * int64(cfg.Memory.EvictPercent) / 100,
 		compactAt: budgetBytes / n * int64(cfg.Memory.CompactPercent) / 100,
@@ -222,6 +229,9 @@ func (s *shard) add(ts *traceState, ref spanRef, isRoot, compact bool, now time.
 		size := estimateSpanBytes(span)
 		ts.bytes += size
 		s.bytes.Add(size)
+		if n := len(ts.resources); n == 0 || ts.resources[n-1] != ref.scope.res {
+			s.chargeResource(ts, ref.scope.res)
+		}
 	}
 
 	start, end := span.StartTimestamp(), span.EndTimestamp()
@@ -636,6 +646,44 @@ func (s *shard) remove(ts *traceState) {
 	ts.prev, ts.next = nil, nil
 	s.bytes.Add(-ts.bytes)
 	s.traceCount.Add(-1)
+	s.releaseResources(ts)
+}
+
+type resourceCharge struct {
+	traces int32
+	bytes  int64
+}
+
+// chargeResource accounts, once per shard, for the received request's resource
+// a referenced span pins (its resource and scopes stay alive as long as one of
+// its spans is buffered), the first time a buffered trace references it.
+func (s *shard) chargeResource(ts *traceState, res *sourceResource) {
+	for _, r := range ts.resources {
+		if r == res {
+			return
+		}
+	}
+	ts.resources = append(ts.resources, res)
+	c := s.resources[res]
+	if c.traces == 0 {
+		c.bytes = estimateResourceBytes(res.rs)
+		s.bytes.Add(c.bytes)
+	}
+	c.traces++
+	s.resources[res] = c
+}
+
+func (s *shard) releaseResources(ts *traceState) {
+	for _, res := range ts.resources {
+		c := s.resources[res]
+		if c.traces--; c.traces == 0 {
+			delete(s.resources, res)
+			s.bytes.Add(-c.bytes)
+		} else {
+			s.resources[res] = c
+		}
+	}
+	ts.resources = nil
 }
 
 // decideStateless handles a span of an unbuffered trace under memory pressure:
@@ -817,6 +865,20 @@ const (
 	eventBaseBytes = 120
 	linkBaseBytes  = 120
 )
+
+// estimateResourceBytes is a pinned request's resource and scopes: the same
+// fixed cost as an interned resource+scope, plus the resource's attributes.
+func estimateResourceBytes(rs ptrace.ResourceSpans) int64 {
+	b := internScopeOverhead + rs.ScopeSpans().Len()*attrBaseBytes
+	rs.Resource().Attributes().Range(func(k string, v pcommon.Value) bool {
+		b += attrBaseBytes + len(k)
+		if v.Type() == pcommon.ValueTypeStr {
+			b += len(v.Str())
+		}
+		return true
+	})
+	return int64(b)
+}
 
 func estimateSpanBytes(span ptrace.Span) int64 {
 	b := spanBaseBytes + len(span.Name())
