@@ -336,9 +336,10 @@ type tpSeen struct {
 	ths   map[string]int
 }
 
-// TestTailPolicyWorkload runs the workload twice: with the default memory.compact_percent (50: at this
-// fill, spans are buffered as the received pdata) and with 0 (every span buffered as compressed
-// protobuf). The decisions must not depend on the encoding.
+// TestTailPolicyWorkload runs the workload twice: with memory.compact_percent 50 (below that fill,
+// which this workload stays under, spans are buffered as references into the received pdata) and
+// with 0, the default (every span buffered in the compact encoding, codec.go). The decisions must
+// not depend on the encoding.
 func TestTailPolicyWorkload(t *testing.T) {
 	for _, compact := range []string{"50", "0"} {
 		t.Run("compact_percent="+compact, func(t *testing.T) { testTailPolicyWorkload(t, compact) })
