@@ -196,6 +196,9 @@ type StateConfig struct {
 	MaxTrackedSeries int `mapstructure:"max_tracked_series"`
 	// MaxReaggregationInputs bounds per-input state of re-aggregated series; beyond it new inputs are dropped (reason state_full).
 	MaxReaggregationInputs int `mapstructure:"max_reaggregation_inputs"`
+	// MaxMetrics bounds the tracked (scope, metric name, rule) budgets, each holding label
+	// trackers and sketches; beyond it the points of new metrics are dropped (reason state_full).
+	MaxMetrics int `mapstructure:"max_metrics"`
 }
 
 // ReportConfig controls the periodic offenders report.
@@ -232,7 +235,7 @@ func createDefaultConfig() component.Config {
 			ReleaseRatio:          0.8,
 		},
 		Reaggregation: ReaggregationConfig{FlushInterval: 30 * time.Second, MaxStale: 10 * time.Minute},
-		State:         StateConfig{MaxTrackedSeries: 1_000_000, MaxReaggregationInputs: 500_000},
+		State:         StateConfig{MaxTrackedSeries: 1_000_000, MaxReaggregationInputs: 500_000, MaxMetrics: 10_000},
 		Report:        ReportConfig{Interval: 5 * time.Minute, TopN: 10},
 		MaxAttributes: 128,
 	}
@@ -285,6 +288,9 @@ func (c *Config) Validate() error {
 	}
 	if c.State.MaxReaggregationInputs <= 0 {
 		errs = append(errs, errors.New("state.max_reaggregation_inputs: must be positive"))
+	}
+	if c.State.MaxMetrics <= 0 {
+		errs = append(errs, errors.New("state.max_metrics: must be positive"))
 	}
 	if c.Report.Interval < 0 {
 		errs = append(errs, errors.New("report.interval: must not be negative (0 disables the report)"))

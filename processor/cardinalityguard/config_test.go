@@ -55,7 +55,7 @@ func TestUnmarshalConfig(t *testing.T) {
 		},
 		Detection:     DetectionConfig{Enabled: true, Window: 10 * time.Minute, Buckets: 10, MaxNewValuesPerWindow: 300, Cooldown: time.Hour, ReleaseRatio: 0.5},
 		Reaggregation: ReaggregationConfig{FlushInterval: 15 * time.Second, MaxStale: 5 * time.Minute},
-		State:         StateConfig{MaxTrackedSeries: 200000, MaxReaggregationInputs: 100000},
+		State:         StateConfig{MaxTrackedSeries: 200000, MaxReaggregationInputs: 100000, MaxMetrics: 5000},
 		Report:        ReportConfig{Interval: time.Minute, TopN: 5},
 		MaxAttributes: 64,
 	}, cfg)
@@ -109,6 +109,7 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"max stale", func(c *Config) { c.Reaggregation.MaxStale = time.Second }, "reaggregation.max_stale:"},
 		{"tracked series", func(c *Config) { c.State.MaxTrackedSeries = 0 }, "state.max_tracked_series:"},
 		{"reaggregation inputs", func(c *Config) { c.State.MaxReaggregationInputs = -1 }, "state.max_reaggregation_inputs:"},
+		{"max metrics", func(c *Config) { c.State.MaxMetrics = 0 }, "state.max_metrics:"},
 		{"report interval", func(c *Config) { c.Report.Interval = -time.Second }, "report.interval:"},
 		{"top n", func(c *Config) { c.Report.TopN = 5000 }, "report.top_n:"},
 		{"max attributes", func(c *Config) { c.MaxAttributes = 0 }, "max_attributes:"},

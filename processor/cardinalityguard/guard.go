@@ -284,6 +284,12 @@ func (g *guard) consumeMetric(c *counts, res pcommon.Resource, sc pcommon.Instru
 	bkey := combine(combine(scopeHash, strHash(m.Name())), uint64(p.ruleNumber))
 	b := g.budgets[bkey]
 	if b == nil {
+		if len(g.budgets) >= g.cfg.State.MaxMetrics {
+			// Every budget holds label trackers and sketches: a stream of new metric names
+			// must not grow memory until max_stale. Existing metrics keep flowing.
+			c.dropped.add(reasonStateFull, int64(n))
+			return !g.dryRun
+		}
 		b = newBudget(m.Name(), scopeName, p)
 		g.budgets[bkey] = b
 	}
