@@ -38,6 +38,9 @@ type budget struct {
 	admitted map[uint64]*admission
 	labels   map[string]*labelState
 	relabel  map[uint64]*relabelResult
+	// overflows are the budget's overflow series (one per metric identity) -> last seen; each
+	// counts in totalAdmitted like an admitted series.
+	overflows map[uint64]uint32
 	// overflowed counts input points folded into the overflow series since start.
 	overflowed uint64
 	folded     uint64
@@ -83,11 +86,12 @@ type relabelKV struct {
 
 func newBudget(metric, scope string, p *policy) *budget {
 	return &budget{
-		metric:   metric,
-		scope:    scope,
-		policy:   p,
-		admitted: map[uint64]*admission{},
-		labels:   map[string]*labelState{},
+		metric:    metric,
+		scope:     scope,
+		policy:    p,
+		admitted:  map[uint64]*admission{},
+		labels:    map[string]*labelState{},
+		overflows: map[uint64]uint32{},
 	}
 }
 

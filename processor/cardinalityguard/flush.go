@@ -99,6 +99,12 @@ func (g *guard) sweep() {
 				g.totalAdmitted--
 			}
 		}
+		for sk, seen := range b.overflows {
+			if seen < horizon {
+				delete(b.overflows, sk)
+				g.totalAdmitted--
+			}
+		}
 		for _, ls := range b.labels {
 			for vh, seen := range ls.values {
 				if seen < horizon {
@@ -106,7 +112,7 @@ func (g *guard) sweep() {
 				}
 			}
 		}
-		if len(b.admitted) == 0 && b.holdsNothing() {
+		if len(b.admitted) == 0 && len(b.overflows) == 0 && b.holdsNothing() {
 			delete(g.budgets, k)
 		}
 	}

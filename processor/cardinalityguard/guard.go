@@ -211,6 +211,7 @@ func (g *guard) loop() {
 type metricCtx struct {
 	b          *budget
 	seriesBase uint64 // resource, instrumentation scope and metric identity
+	overflow   uint64 // the budget's overflow series for this metric identity (scope, metric, rule, type)
 	res        pcommon.Resource
 	sc         pcommon.InstrumentationScope
 	m          pmetric.Metric
@@ -293,7 +294,8 @@ func (g *guard) consumeMetric(c *counts, res pcommon.Resource, sc pcommon.Instru
 		b = newBudget(m.Name(), scopeName, p)
 		g.budgets[bkey] = b
 	}
-	mc := &metricCtx{b: b, res: res, sc: sc, m: m, seriesBase: combine(base, metricIdentity(m))}
+	id := metricIdentity(m)
+	mc := &metricCtx{b: b, res: res, sc: sc, m: m, seriesBase: combine(base, id), overflow: combine(combine(bkey, id), overflowPairHash)}
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		g.numberPoints(c, mc, m.Gauge().DataPoints(), false)
@@ -468,9 +470,20 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 	adm := b.admitted[d.outKey]
 	if adm == nil {
 		if (p.maxSeries > 0 && len(b.admitted) >= p.maxSeries) || g.totalAdmitted >= g.cfg.State.MaxTrackedSeries {
+			// One overflow series per budget (scope, metric, rule) and metric type, whatever the
+			// resource: it counts as a tracked series and is itself bounded by max_tracked_series.
 			d.overflow, changed = true, true
 			reason = reasonSeriesLimit
-			d.outKey = combine(mc.seriesBase, overflowPairHash)
+			d.outKey = mc.overflow
+			if mc.m.Type() != pmetric.MetricTypeSummary { // summaries never fold into it
+				if _, ok := b.overflows[d.outKey]; !ok {
+					if g.totalAdmitted >= g.cfg.State.MaxTrackedSeries {
+						return decision{drop: reasonSeriesLimit}
+					}
+					g.totalAdmitted++
+				}
+				b.overflows[d.outKey] = g.clock
+			}
 		} else {
 			adm = &admission{}
 			b.admitted[d.outKey] = adm
@@ -532,6 +545,9 @@ func firstReason(cur, r string) string {
 
 // output returns the re-aggregated series d folds into, creating it from g.scratch.
 func (g *guard) output(mc *metricCtx, d decision, start, ts pcommon.Timestamp, full bool) *outputSeries {
+	if d.overflow {
+		return g.overflowOutput(mc, d, start, ts, full)
+	}
 	if mc.om == nil {
 		omKey := mc.seriesBase
 		mc.om = g.outputs[omKey]
@@ -549,18 +565,14 @@ func (g *guard) output(mc *metricCtx, d decision, start, ts pcommon.Timestamp, f
 		return out
 	}
 	out = &outputSeries{key: d.outKey, metric: mc.om, adm: d.adm, attrs: pcommon.NewMap(), lastSeen: g.clock, intValued: true}
-	if d.overflow {
-		out.attrs.PutBool(OverflowAttribute, true)
-	} else {
-		out.attrs.EnsureCapacity(len(g.scratch))
-		for _, kv := range g.scratch {
-			switch {
-			case kv.removed:
-			case kv.replaced:
-				out.attrs.PutStr(kv.key, kv.repl)
-			default:
-				kv.val.CopyTo(out.attrs.PutEmpty(kv.key))
-			}
+	out.attrs.EnsureCapacity(len(g.scratch))
+	for _, kv := range g.scratch {
+		switch {
+		case kv.removed:
+		case kv.replaced:
+			out.attrs.PutStr(kv.key, kv.repl)
+		default:
+			kv.val.CopyTo(out.attrs.PutEmpty(kv.key))
 		}
 	}
 	if d.converted {
@@ -582,10 +594,42 @@ func (g *guard) output(mc *metricCtx, d decision, start, ts pcommon.Timestamp, f
 	return out
 }
 
+// overflowOutput returns the budget's overflow series. Its output metric is keyed by the
+// budget and metric identity, not by the resource: its resource carries only the scope
+// attributes (scope.resource_attributes) and its instrumentation scope is empty, so
+// high-cardinality resource attributes cannot multiply overflow series.
+func (g *guard) overflowOutput(mc *metricCtx, d decision, start, ts pcommon.Timestamp, full bool) *outputSeries {
+	om := g.outputs[d.outKey]
+	if om == nil {
+		res := pcommon.NewResource()
+		for _, k := range g.cfg.Scope.ResourceAttributes {
+			if v, ok := mc.res.Attributes().Get(k); ok {
+				v.CopyTo(res.Attributes().PutEmpty(k))
+			}
+		}
+		om = newOutputMetric(res, pcommon.NewInstrumentationScope(), mc.m, mc.b)
+		g.outputs[d.outKey] = om
+	}
+	out := om.series[d.outKey]
+	if out != nil {
+		out.lastSeen = g.clock
+		return out
+	}
+	out = &outputSeries{key: d.outKey, metric: om, attrs: pcommon.NewMap(), lastSeen: g.clock, intValued: true}
+	out.attrs.PutBool(OverflowAttribute, true)
+	out.start = start
+	if !full || start == 0 {
+		out.start = ts
+	}
+	om.series[d.outKey] = out
+	return out
+}
+
 // inputFor returns the per-input state of a fold (nil when the type needs none), whether it
 // is new, or a drop reason when the state table is full.
 func (g *guard) inputFor(mc *metricCtx, out *outputSeries, d decision) (*inputState, bool, string) {
-	if !mc.om.needsInputState() {
+	om := out.metric
+	if !om.needsInputState() {
 		return nil, false, ""
 	}
 	in := g.inputs[d.inKey]
@@ -603,7 +647,7 @@ func (g *guard) inputFor(mc *metricCtx, out *outputSeries, d decision) (*inputSt
 		g.detachInput(in)
 		in.out, in.lastSeen = out, g.clock
 		out.inputs++
-		if sumsLatestValues(mc.om) {
+		if sumsLatestValues(om) {
 			out.value += in.last
 			out.dirty = true
 		}
@@ -613,7 +657,7 @@ func (g *guard) inputFor(mc *metricCtx, out *outputSeries, d decision) (*inputSt
 	out.inputs++
 	g.inputs[d.inKey] = in
 	if out.converted && d.inKey == out.baselineInput && out.seed.hasValue &&
-		mc.om.typ == pmetric.MetricTypeSum && mc.om.cumulative() && mc.om.monotonic {
+		om.typ == pmetric.MetricTypeSum && om.cumulative() && om.monotonic {
 		// The series passed through until a fold took it over: continue from its last value.
 		in.last, in.start, in.lastTs = out.seed.lastValue, pcommon.Timestamp(out.seed.lastStart), pcommon.Timestamp(out.seed.lastTs)
 		return in, false, ""
@@ -663,7 +707,7 @@ func (g *guard) fold(mc *metricCtx, d decision, start, ts pcommon.Timestamp, mer
 	if isNew {
 		full = firstContribution(out, d.inKey, start, g.startTime)
 	}
-	return merge(mc.om, out, in, isNew, full)
+	return merge(out.metric, out, in, isNew, full)
 }
 
 // deniedKey reports whether an exemplar's filtered attribute must go (it is on the deny list).

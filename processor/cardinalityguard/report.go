@@ -86,10 +86,11 @@ func (g *guard) buildReport() *Report {
 	var metrics []MetricFinding
 	var labelsFound []LabelFinding
 	for _, b := range g.budgets {
-		seriesByMetric[b.metric] += uint64(len(b.admitted))
+		series := len(b.admitted) + len(b.overflows) // overflow series count as tracked series
+		seriesByMetric[b.metric] += uint64(series)
 		r.Data.HeadStats.SeriesLimit += b.policy.maxSeries
 		metrics = append(metrics, MetricFinding{
-			Metric: b.metric, Scope: b.scope, Rule: b.policy.name, Series: len(b.admitted), Limit: b.policy.maxSeries,
+			Metric: b.metric, Scope: b.scope, Rule: b.policy.name, Series: series, Limit: b.policy.maxSeries,
 			Folded: b.folded, Overflowed: b.overflowed,
 		})
 		for _, ls := range b.labels {
