@@ -32,12 +32,14 @@ type admission struct {
 // budget is the state of one (scope, metric name, policy): the series cap and label limits
 // are counted here, so one noisy service never spends another service's budget.
 type budget struct {
-	metric   string
-	scope    string // scope attribute values joined, for reports
-	policy   *policy
-	admitted map[uint64]*admission
-	labels   map[string]*labelState
-	relabel  map[uint64]*relabelResult
+	metric string
+	scope  string // scope attribute values joined, for reports (each value reportable)
+	// reportName is the metric name as logs, reports and self-metrics may show it (see reportable).
+	reportName string
+	policy     *policy
+	admitted   map[uint64]*admission
+	labels     map[string]*labelState
+	relabel    map[uint64]*relabelResult
 	// overflows are the budget's overflow series (one per metric identity) -> last seen; each
 	// counts in totalAdmitted like an admitted series.
 	overflows map[uint64]uint32
@@ -50,9 +52,11 @@ type budget struct {
 
 // labelState tracks one label of one budget.
 type labelState struct {
-	key     string
-	keyHash uint64
-	denied  bool // deny list
+	key string
+	// reportKey is the key as logs, reports and self-metrics may show it (see reportable).
+	reportKey string
+	keyHash   uint64
+	denied    bool // deny list
 	// normalize is the chain of value normalisers configured for this label (nil: none);
 	// normCache memoises its results by raw value hash (the same raw paths repeat on every export).
 	normalize []valueNormalizer
@@ -96,7 +100,7 @@ func newBudget(metric, scope string, p *policy) *budget {
 }
 
 // label returns the tracker of key, or nil when the budget already tracks too many keys.
-func (b *budget) label(key string, detectBuckets int) *labelState {
+func (b *budget) label(key string, detectBuckets int, named map[string]struct{}) *labelState {
 	if ls, ok := b.labels[key]; ok {
 		return ls
 	}
@@ -105,7 +109,7 @@ func (b *budget) label(key string, detectBuckets int) *labelState {
 	}
 	_, denied := b.policy.deny[key]
 	_, exclude := b.policy.exclude[key]
-	ls := &labelState{key: key, keyHash: keyHash(key), denied: denied, exclude: exclude, normalize: b.policy.normalize[key]}
+	ls := &labelState{key: key, reportKey: reportable(key, named), keyHash: keyHash(key), denied: denied, exclude: exclude, normalize: b.policy.normalize[key]}
 	if b.policy.maxValues > 0 && !exclude {
 		ls.values = map[uint64]uint32{}
 	}

@@ -45,14 +45,14 @@ func (g *guard) detect() {
 				b.epoch++
 				newlyFlagged++
 				g.logger.Warn("cardinality_guard: label flagged for unbounded growth",
-					zap.String("metric", b.metric), zap.String("scope", b.scope), zap.String("label", ls.key),
+					zap.String("metric", b.reportName), zap.String("scope", b.scope), zap.String("label", ls.reportKey),
 					zap.Uint64("new_values_per_window", ls.lastNew), zap.Uint64("threshold", threshold),
 					zap.Bool("dropped", g.auto))
 			case ls.flagged && clock-ls.flaggedAt >= cooldown && ls.lastNew <= release:
 				ls.flagged = false
 				b.epoch++
 				g.logger.Info("cardinality_guard: label released",
-					zap.String("metric", b.metric), zap.String("scope", b.scope), zap.String("label", ls.key))
+					zap.String("metric", b.reportName), zap.String("scope", b.scope), zap.String("label", ls.reportKey))
 			}
 		}
 	}

@@ -52,6 +52,7 @@ type guard struct {
 	logger        *zap.Logger
 	tel           *metadata.TelemetryBuilder
 	policies      []*policy
+	named         map[string]struct{} // names from the configuration, reported verbatim (see reportable)
 	dryRun, auto  bool
 	detectBuckets int
 	recheck       uint32 // seconds after which a pass-through series goes through the label steps again
@@ -142,6 +143,7 @@ func newGuard(cfg *Config, set processor.Settings, next consumer.Metrics) (*guar
 		outputs:  map[uint64]*outputMetric{},
 		inputs:   map[uint64]*inputState{},
 	}
+	g.named = configuredNames(cfg, g.policies)
 	if cfg.Detection.Enabled {
 		g.detectBuckets = cfg.Detection.Buckets
 	}
@@ -256,7 +258,7 @@ func (g *guard) scopeOf(res pcommon.Map) (uint64, string) {
 		if i > 0 {
 			name += "/"
 		}
-		name += v.AsString()
+		name += reportable(v.AsString(), g.named)
 	}
 	return h, name
 }
@@ -292,6 +294,7 @@ func (g *guard) consumeMetric(c *counts, res pcommon.Resource, sc pcommon.Instru
 			return !g.dryRun
 		}
 		b = newBudget(m.Name(), scopeName, p)
+		b.reportName = reportable(m.Name(), g.named)
 		g.budgets[bkey] = b
 	}
 	id := metricIdentity(m)
@@ -416,7 +419,7 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 		} else {
 			vh = valueHash(kv.val)
 		}
-		ls := b.label(kv.key, g.detectBuckets)
+		ls := b.label(kv.key, g.detectBuckets, g.named)
 		var kh uint64
 		if ls != nil {
 			kh = ls.keyHash

@@ -14,7 +14,8 @@ import (
 // Report is the periodic offenders report. Its "data" member has the shape of Prometheus'
 // /api/v1/status/tsdb, so tools that read that endpoint read this too. Label values are
 // never reported (they are the data, possibly personal): seriesCountByLabelValuePair stays
-// empty, and the extra members name metrics and labels only.
+// empty, and the extra members name metrics and labels only. Metric names, label keys and
+// scope values appear verbatim only when configured or safe, else as "hash:<8 hex>" (redact.go).
 type Report struct {
 	Status string     `json:"status"`
 	Data   ReportData `json:"data"`
@@ -87,10 +88,10 @@ func (g *guard) buildReport() *Report {
 	var labelsFound []LabelFinding
 	for _, b := range g.budgets {
 		series := len(b.admitted) + len(b.overflows) // overflow series count as tracked series
-		seriesByMetric[b.metric] += uint64(series)
+		seriesByMetric[b.reportName] += uint64(series)
 		r.Data.HeadStats.SeriesLimit += b.policy.maxSeries
 		metrics = append(metrics, MetricFinding{
-			Metric: b.metric, Scope: b.scope, Rule: b.policy.name, Series: series, Limit: b.policy.maxSeries,
+			Metric: b.reportName, Scope: b.scope, Rule: b.policy.name, Series: series, Limit: b.policy.maxSeries,
 			Folded: b.folded, Overflowed: b.overflowed,
 		})
 		for _, ls := range b.labels {
@@ -98,10 +99,10 @@ func (g *guard) buildReport() *Report {
 				continue
 			}
 			r.Data.HeadStats.NumLabelPairs += len(ls.values)
-			valuesByLabel[ls.key] += uint64(len(ls.values))
+			valuesByLabel[ls.reportKey] += uint64(len(ls.values))
 			if ls.evaluated {
 				labelsFound = append(labelsFound, LabelFinding{
-					Metric: b.metric, Scope: b.scope, Label: ls.key, DistinctValues: ls.demand, Sentinels: ls.sentinels,
+					Metric: b.reportName, Scope: b.scope, Label: ls.reportKey, DistinctValues: ls.demand, Sentinels: ls.sentinels,
 					NewPerWindow: ls.lastNew, Limit: b.policy.maxValues, Flagged: ls.flagged,
 				})
 			}

@@ -2,7 +2,10 @@ package cardinalityguard
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +17,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard/internal/metadatatest"
 )
@@ -109,4 +114,87 @@ func TestOverflowSeriesRespectsMaxTrackedSeries(t *testing.T) {
 	assert.Len(t, tg.numberPoints("a"), 3)
 	assert.Empty(t, tg.numberPoints("b"))
 	assert.Equal(t, 3, tg.totalAdmitted)
+}
+
+func TestSafeNamePattern(t *testing.T) {
+	for s, want := range map[string]bool{
+		"order.id": true, "http.route": true, "cart": true, "_x": true, "k8s.pod.name": true, "v123": true,
+		"user_jane@example.com_count": false, "user_12345": false, "1abc": false, ".x": false, "": false,
+		"a b": false, "a/b": false, "a-b": false, strings.Repeat("a", 65): false,
+	} {
+		assert.Equal(t, want, safeName(s), s)
+	}
+	h := hashedName("user_jane@example.com_count")
+	assert.Regexp(t, `^hash:[0-9a-f]{8}$`, h)
+	assert.Equal(t, h, hashedName("user_jane@example.com_count"), "stable")
+}
+
+// TestUnsafeNamesAreHashedInLogsReportsAndSelfMetrics: a label key, metric name and scope
+// value taken from the data show as hash:<8 hex> unless safe or configured.
+func TestUnsafeNamesAreHashedInLogsReportsAndSelfMetrics(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	set := metadatatest.NewSettings(tt)
+	set.Logger = zap.New(core)
+	tg := newTestGuardWith(t, set, func(c *Config) {
+		c.MaxValuesPerLabel = 0
+		c.MaxSeriesPerMetric = 0
+		c.Detection.MaxNewValuesPerWindow = 100
+		c.ExcludeLabels = append(c.ExcludeLabels, "cfg_key_12345")
+	})
+	const badKey, badMetric, badScope = "user_jane@example.com_count", "jane@example.com.requests", "jane.doe@example.com"
+	md := pmetric.NewMetrics()
+	rm := md.ResourceMetrics().AppendEmpty()
+	rm.Resource().Attributes().PutStr("service.name", badScope)
+	ms := rm.ScopeMetrics().AppendEmpty().Metrics()
+	for _, name := range []string{badMetric, "orders"} {
+		m := ms.AppendEmpty()
+		m.SetName(name)
+		dps := m.SetEmptyGauge().DataPoints()
+		for i := range 300 {
+			dp := dps.AppendEmpty()
+			dp.Attributes().PutStr(badKey, "v"+strconv.Itoa(i))
+			dp.Attributes().PutStr("order.id", "o"+strconv.Itoa(i))
+			dp.Attributes().PutStr("cfg_key_12345", "x")
+			dp.SetIntValue(1)
+			dp.SetTimestamp(at(time.Second))
+		}
+	}
+	tg.consume(t, md)
+	tg.now = t0.Add(time.Minute)
+	tg.detect()
+	tg.logReport()
+
+	var text strings.Builder
+	for _, e := range logs.All() {
+		text.WriteString(e.Message)
+		for k, v := range e.ContextMap() {
+			fmt.Fprintf(&text, " %s=%v", k, v)
+		}
+		text.WriteString("\n")
+	}
+	r := tg.buildReport()
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	text.Write(b)
+	var rm2 metricdata.ResourceMetrics
+	require.NoError(t, tt.Reader.Collect(context.Background(), &rm2))
+	fmt.Fprintf(&text, "%+v", rm2)
+	all := text.String()
+	for _, secret := range []string{"jane", "example.com"} {
+		assert.NotContains(t, all, secret)
+	}
+	assert.Contains(t, all, hashedName(badKey))
+	assert.Contains(t, all, hashedName(badMetric))
+	assert.Contains(t, all, hashedName(badScope))
+	assert.Contains(t, all, `"label":"order.id"`, "safe keys stay readable")
+	assert.Contains(t, all, `"metric":"orders"`)
+	flagged := map[string]bool{}
+	for _, f := range r.Data.Flagged {
+		flagged[f.Label] = true
+	}
+	assert.True(t, flagged["order.id"])
+	assert.True(t, flagged[hashedName(badKey)])
+	assert.Contains(t, all, "cfg_key_12345", "a configured key stays readable")
 }
