@@ -6,6 +6,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // minStep keeps emitted timestamps strictly increasing at Prometheus' millisecond resolution.
@@ -41,8 +43,15 @@ func (g *guard) flush(ctx context.Context) error {
 	if n == 0 {
 		return nil
 	}
+	if err := g.next.ConsumeMetrics(ctx, md); err != nil {
+		// The folded state was already cleared (delta increases, dirty marks): this data is
+		// lost. Count it rather than dropping it silently; the caller logs or returns err.
+		g.tel.ProcessorCardinalityGuardDatapointsDropped.Add(ctx, int64(n),
+			metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reasonDownstreamError))))
+		return err
+	}
 	g.tel.ProcessorCardinalityGuardDatapointsEmitted.Add(ctx, int64(n))
-	return g.next.ConsumeMetrics(ctx, md)
+	return nil
 }
 
 func (om *outputMetric) newMetric(md pmetric.Metrics) pmetric.Metric {

@@ -34,6 +34,7 @@ const (
 	reasonTooManyAttributes = "too_many_attributes"
 	reasonEmptyName         = "empty_name"
 	reasonOutOfOrder        = "out_of_order"
+	reasonDownstreamError   = "downstream_error" // a flush the next consumer refused: folded data lost
 )
 
 // OverflowAttribute marks the series that collects everything beyond a metric's series cap (OTel SDK convention).
@@ -167,15 +168,17 @@ func (g *guard) Start(context.Context, component.Host) error {
 }
 
 // Shutdown stops the background loop and flushes what was re-aggregated since the last tick.
+// A failed final flush is returned (its points are counted as dropped, reason downstream_error).
 func (g *guard) Shutdown(ctx context.Context) error {
+	var err error
 	if g.stop != nil {
 		close(g.stop)
 		<-g.done
 		g.stop = nil
-		_ = g.flush(ctx)
+		err = g.flush(ctx)
 	}
 	g.tel.Shutdown()
-	return nil
+	return err
 }
 
 func (g *guard) loop() {

@@ -3,6 +3,7 @@ package cardinalityguard
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/otel/attribute"
@@ -197,4 +199,29 @@ func TestUnsafeNamesAreHashedInLogsReportsAndSelfMetrics(t *testing.T) {
 	assert.True(t, flagged["order.id"])
 	assert.True(t, flagged[hashedName(badKey)])
 	assert.Contains(t, all, "cfg_key_12345", "a configured key stays readable")
+}
+
+func TestFailedFlushIsCountedAndReturnedFromShutdown(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	tg := newTestGuardWith(t, metadatatest.NewSettings(tt), nil)
+	fold := func(ts time.Duration) pmetric.Metrics {
+		return numberMetrics("logins", sumKind{delta: true},
+			point{attrs: map[string]any{"user_id": "u1"}, value: 1, start: ts - time.Second, ts: ts},
+			point{attrs: map[string]any{"user_id": "u2"}, value: 2, start: ts - time.Second, ts: ts})
+	}
+	downstream := errors.New("remote write refused")
+	tg.consume(t, fold(5*time.Second))
+	tg.next = consumertest.NewErr(downstream)
+	tg.now = t0.Add(30 * time.Second)
+	require.ErrorIs(t, tg.flush(context.Background()), downstream)
+
+	require.NoError(t, tg.Start(context.Background(), componenttest.NewNopHost()))
+	tg.next = tg.sink
+	tg.consume(t, fold(35*time.Second))
+	tg.next = consumertest.NewErr(downstream)
+	require.ErrorIs(t, tg.Shutdown(context.Background()), downstream, "the final flush error is returned")
+	metadatatest.AssertEqualProcessorCardinalityGuardDatapointsDropped(t, tt, []metricdata.DataPoint[int64]{
+		reasonPoint(reasonDownstreamError, 2),
+	}, metricdatatest.IgnoreTimestamp())
 }
