@@ -33,7 +33,7 @@ type admission struct {
 // are counted here, so one noisy service never spends another service's budget.
 type budget struct {
 	metric string
-	scope  string // scope attribute values joined, for reports (each value reportable)
+	scope  string // "key=value" pairs of the scope attributes present, joined by ",", for reports (values reportable)
 	// reportName is the metric name as logs, reports and self-metrics may show it (see reportable).
 	reportName string
 	policy     *policy

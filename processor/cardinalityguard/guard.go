@@ -249,19 +249,22 @@ func (g *guard) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
 	return g.next.ConsumeMetrics(ctx, md)
 }
 
+// scopeOf returns the budget scope of a resource: a hash of the scope attributes present,
+// and, for reports, "key=value" pairs of those attributes joined by ",", so that a missing
+// attribute cannot make two combinations look alike (values redacted, see reportable).
 func (g *guard) scopeOf(res pcommon.Map) (uint64, string) {
 	var h uint64
 	name := ""
-	for i, k := range g.cfg.Scope.ResourceAttributes {
+	for _, k := range g.cfg.Scope.ResourceAttributes {
 		v, ok := res.Get(k)
 		if !ok {
 			continue
 		}
 		h += pairHash(keyHash(k), valueHash(v))
-		if i > 0 {
-			name += "/"
+		if name != "" {
+			name += ","
 		}
-		name += reportable(v.AsString(), g.named)
+		name += k + "=" + reportable(v.AsString(), g.named)
 	}
 	return h, name
 }

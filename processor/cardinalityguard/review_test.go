@@ -225,3 +225,25 @@ func TestFailedFlushIsCountedAndReturnedFromShutdown(t *testing.T) {
 		reasonPoint(reasonDownstreamError, 2),
 	}, metricdatatest.IgnoreTimestamp())
 }
+
+func TestScopeNameIsKeyValuePairsOfPresentAttributes(t *testing.T) {
+	tg := newTestGuard(t, nil) // scope: service.namespace, service.name
+	res := func(kv ...string) pcommon.Map {
+		m := pcommon.NewMap()
+		for i := 0; i < len(kv); i += 2 {
+			m.PutStr(kv[i], kv[i+1])
+		}
+		return m
+	}
+	hBoth, both := tg.scopeOf(res("service.namespace", "shop", "service.name", "checkout"))
+	hName, onlyName := tg.scopeOf(res("service.name", "checkout"))
+	hNs, onlyNs := tg.scopeOf(res("service.namespace", "checkout"))
+	assert.Equal(t, "service.namespace=shop,service.name=checkout", both)
+	assert.Equal(t, "service.name=checkout", onlyName, "no leading separator when the first attribute is missing")
+	assert.Equal(t, "service.namespace=checkout", onlyNs)
+	assert.NotEqual(t, onlyName, onlyNs, "positions stay explicit")
+	assert.NotEqual(t, hName, hNs)
+	assert.NotEqual(t, hBoth, hName)
+	_, none := tg.scopeOf(res())
+	assert.Empty(t, none)
+}
