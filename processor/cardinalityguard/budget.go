@@ -41,7 +41,7 @@ type budget struct {
 	labels     map[string]*labelState
 	relabel    map[uint64]*relabelResult
 	// overflows are the budget's overflow series (one per metric identity) -> last seen; each
-	// counts in totalAdmitted like an admitted series.
+	// counts against state.max_tracked_series (guard.overflowSeries).
 	overflows map[uint64]uint32
 	// overflowed counts input points folded into the overflow series since start.
 	overflowed uint64

@@ -111,7 +111,7 @@ func (g *guard) sweep() {
 		for sk, seen := range b.overflows {
 			if seen < horizon {
 				delete(b.overflows, sk)
-				g.totalAdmitted--
+				g.overflowSeries--
 			}
 		}
 		for _, ls := range b.labels {

@@ -68,6 +68,9 @@ type guard struct {
 	outputs       map[uint64]*outputMetric
 	inputs        map[uint64]*inputState
 	totalAdmitted int
+	// overflowSeries counts the budgets' overflow series: with totalAdmitted, they are bounded
+	// by state.max_tracked_series (series_active reports totalAdmitted, against the caps).
+	overflowSeries int
 	scratch       []attrKV
 
 	reportMu   sync.Mutex
@@ -478,18 +481,18 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 	d := decision{inKey: key, outKey: combine(mc.seriesBase, outHash)}
 	adm := b.admitted[d.outKey]
 	if adm == nil {
-		if (p.maxSeries > 0 && len(b.admitted) >= p.maxSeries) || g.totalAdmitted >= g.cfg.State.MaxTrackedSeries {
+		if (p.maxSeries > 0 && len(b.admitted) >= p.maxSeries) || g.trackedSeries() >= g.cfg.State.MaxTrackedSeries {
 			// One overflow series per budget (scope, metric, rule) and metric type, whatever the
-			// resource: it counts as a tracked series and is itself bounded by max_tracked_series.
+			// resource: it is a tracked series, itself bounded by max_tracked_series.
 			d.overflow, changed = true, true
 			reason = reasonSeriesLimit
 			d.outKey = mc.overflow
 			if mc.m.Type() != pmetric.MetricTypeSummary { // summaries never fold into it
 				if _, ok := b.overflows[d.outKey]; !ok {
-					if g.totalAdmitted >= g.cfg.State.MaxTrackedSeries {
+					if g.trackedSeries() >= g.cfg.State.MaxTrackedSeries {
 						return decision{drop: reasonSeriesLimit}
 					}
-					g.totalAdmitted++
+					g.overflowSeries++
 				}
 				b.overflows[d.outKey] = g.clock
 			}
@@ -520,6 +523,9 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 	}
 	return d
 }
+
+// trackedSeries counts the series state.max_tracked_series bounds: admitted and overflow.
+func (g *guard) trackedSeries() int { return g.totalAdmitted + g.overflowSeries }
 
 // foldedFast is the fast path of a re-aggregated input: its state remembers its route.
 func (g *guard) foldedFast(mc *metricCtx, key uint64) (decision, bool) {

@@ -87,7 +87,7 @@ func (g *guard) buildReport() *Report {
 	var metrics []MetricFinding
 	var labelsFound []LabelFinding
 	for _, b := range g.budgets {
-		series := len(b.admitted) + len(b.overflows) // overflow series count as tracked series
+		series := len(b.admitted)
 		seriesByMetric[b.reportName] += uint64(series)
 		r.Data.HeadStats.SeriesLimit += b.policy.maxSeries
 		metrics = append(metrics, MetricFinding{

@@ -96,7 +96,8 @@ func TestOverflowSeriesIsOnePerBudgetAndCounted(t *testing.T) {
 	}
 	require.Len(t, overflow, 1, "one overflow series per (scope, metric), whatever the resources")
 	assert.Equal(t, map[string]any{"service.name": "checkout"}, overflow[0].AsRaw(), "only scope attributes")
-	assert.Equal(t, 3, tg.totalAdmitted, "2 admitted + the overflow series")
+	assert.Equal(t, 2, tg.totalAdmitted)
+	assert.Equal(t, 3, tg.trackedSeries(), "2 admitted + the overflow series")
 }
 
 func TestOverflowSeriesRespectsMaxTrackedSeries(t *testing.T) {
