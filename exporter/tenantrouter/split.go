@@ -4,6 +4,7 @@
 package tenantrouter // import "github.com/otelcol-warden/otelcol-warden/exporter/tenantrouter"
 
 import (
+	"github.com/otelcol-warden/otelcol-warden/internal/pmetricutil"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -346,26 +347,10 @@ func dataPointsIn(rm pmetric.ResourceMetrics) int {
 	for j := 0; j < rm.ScopeMetrics().Len(); j++ {
 		ms := rm.ScopeMetrics().At(j).Metrics()
 		for k := 0; k < ms.Len(); k++ {
-			n += dataPointCount(ms.At(k))
+			n += pmetricutil.DataPointCount(ms.At(k))
 		}
 	}
 	return n
-}
-
-func dataPointCount(m pmetric.Metric) int {
-	switch m.Type() {
-	case pmetric.MetricTypeGauge:
-		return m.Gauge().DataPoints().Len()
-	case pmetric.MetricTypeSum:
-		return m.Sum().DataPoints().Len()
-	case pmetric.MetricTypeHistogram:
-		return m.Histogram().DataPoints().Len()
-	case pmetric.MetricTypeExponentialHistogram:
-		return m.ExponentialHistogram().DataPoints().Len()
-	case pmetric.MetricTypeSummary:
-		return m.Summary().DataPoints().Len()
-	}
-	return 0
 }
 
 // scopePlan holds the slot of every record of one resource and the record count per slot, reused

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/otelcol-warden/otelcol-warden/internal/pmetricutil"
+
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -71,7 +73,7 @@ type guard struct {
 	// overflowSeries counts the budgets' overflow series: with totalAdmitted, they are bounded
 	// by state.max_tracked_series (series_active reports totalAdmitted, against the caps).
 	overflowSeries int
-	scratch       []attrKV
+	scratch        []attrKV
 
 	reportMu   sync.Mutex
 	lastReport *Report
@@ -283,7 +285,7 @@ func (g *guard) policyFor(metric string, res pcommon.Resource) *policy {
 
 // consumeMetric processes one metric in place and reports whether it is now empty.
 func (g *guard) consumeMetric(c *counts, res pcommon.Resource, sc pcommon.InstrumentationScope, m pmetric.Metric, base, scopeHash uint64, scopeName string) bool {
-	n := uint64(dataPointCount(m))
+	n := uint64(pmetricutil.DataPointCount(m))
 	c.received += n
 	if m.Name() == "" {
 		c.dropped.add(reasonEmptyName, int64(n))
@@ -900,20 +902,4 @@ func validHistogram(dp pmetric.HistogramDataPoint) string {
 		return reasonInvalidHistogram
 	}
 	return ""
-}
-
-func dataPointCount(m pmetric.Metric) int {
-	switch m.Type() {
-	case pmetric.MetricTypeGauge:
-		return m.Gauge().DataPoints().Len()
-	case pmetric.MetricTypeSum:
-		return m.Sum().DataPoints().Len()
-	case pmetric.MetricTypeHistogram:
-		return m.Histogram().DataPoints().Len()
-	case pmetric.MetricTypeExponentialHistogram:
-		return m.ExponentialHistogram().DataPoints().Len()
-	case pmetric.MetricTypeSummary:
-		return m.Summary().DataPoints().Len()
-	}
-	return 0
 }

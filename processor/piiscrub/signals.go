@@ -3,6 +3,8 @@ package piiscrub // import "github.com/otelcol-warden/otelcol-warden/processor/p
 import (
 	"context"
 
+	"github.com/otelcol-warden/otelcol-warden/internal/pmetricutil"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -204,7 +206,7 @@ func (p *scrubProcessor) processMetrics(ctx context.Context, md pmetric.Metrics)
 			if scopeFail {
 				n := int64(0)
 				for i := 0; i < sm.Metrics().Len(); i++ {
-					n += int64(dataPointCount(sm.Metrics().At(i)))
+					n += int64(pmetricutil.DataPointCount(sm.Metrics().At(i)))
 				}
 				st.processed += n
 				st.dropped[st.recReason] += n
@@ -213,7 +215,7 @@ func (p *scrubProcessor) processMetrics(ctx context.Context, md pmetric.Metrics)
 			}
 			inherited := resChanged || scopeChanged
 			sm.Metrics().RemoveIf(func(m pmetric.Metric) bool {
-				before := dataPointCount(m)
+				before := pmetricutil.DataPointCount(m)
 				d := st.scrubMetric(m, inherited)
 				dropped += d
 				return before > 0 && d == int64(before)
@@ -292,28 +294,12 @@ func (st *state) scrubMetric(m pmetric.Metric, inherited bool) int64 {
 	return dropped
 }
 
-func dataPointCount(m pmetric.Metric) int {
-	switch m.Type() {
-	case pmetric.MetricTypeGauge:
-		return m.Gauge().DataPoints().Len()
-	case pmetric.MetricTypeSum:
-		return m.Sum().DataPoints().Len()
-	case pmetric.MetricTypeHistogram:
-		return m.Histogram().DataPoints().Len()
-	case pmetric.MetricTypeExponentialHistogram:
-		return m.ExponentialHistogram().DataPoints().Len()
-	case pmetric.MetricTypeSummary:
-		return m.Summary().DataPoints().Len()
-	}
-	return 0
-}
-
 func countDataPoints(rm pmetric.ResourceMetrics) int {
 	n := 0
 	for i := 0; i < rm.ScopeMetrics().Len(); i++ {
 		ms := rm.ScopeMetrics().At(i).Metrics()
 		for j := 0; j < ms.Len(); j++ {
-			n += dataPointCount(ms.At(j))
+			n += pmetricutil.DataPointCount(ms.At(j))
 		}
 	}
 	return n

@@ -308,4 +308,3 @@ func configTestEnv(t *testing.T) []string {
 	}
 	return []string{"WARDEN_PII_KEY_FILE=" + key}
 }
-

@@ -437,14 +437,14 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() bool, msg strin
 
 // Prometheus is a real Prometheus server (Debian's package) with the remote-write receiver enabled.
 type Prometheus struct {
-	t         testing.TB
-	bin       string
-	args      []string
-	Endpoint  string
-	mu        sync.Mutex
-	cmd       *exec.Cmd
-	done      chan struct{}
-	log       *syncBuffer
+	t        testing.TB
+	bin      string
+	args     []string
+	Endpoint string
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	done     chan struct{}
+	log      *syncBuffer
 }
 
 // PrometheusOption adjusts the server.
