@@ -355,6 +355,19 @@ func (s *Sink) Metrics(t testing.TB) []pmetric.Metrics {
 	return readJSONLines(t, filepath.Join(s.DataDir, "metrics.jsonl"), u.UnmarshalMetrics)
 }
 
+// ForEachSpan calls fn for every span of the batches, in order.
+func ForEachSpan(batches []ptrace.Traces, fn func(ptrace.Span)) {
+	for _, td := range batches {
+		for _, rs := range td.ResourceSpans().All() {
+			for _, ss := range rs.ScopeSpans().All() {
+				for _, span := range ss.Spans().All() {
+					fn(span)
+				}
+			}
+		}
+	}
+}
+
 // SpanCount counts the spans in the sink.
 func (s *Sink) SpanCount(t testing.TB) int {
 	n := 0

@@ -112,31 +112,22 @@ type traceView struct {
 
 func collectTraces(batches []ptrace.Traces) map[pcommon.TraceID]*traceView {
 	out := map[pcommon.TraceID]*traceView{}
-	for _, td := range batches {
-		for i := 0; i < td.ResourceSpans().Len(); i++ {
-			sss := td.ResourceSpans().At(i).ScopeSpans()
-			for j := 0; j < sss.Len(); j++ {
-				spans := sss.At(j).Spans()
-				for k := 0; k < spans.Len(); k++ {
-					s := spans.At(k)
-					v := out[s.TraceID()]
-					if v == nil {
-						v = &traceView{spans: map[pcommon.SpanID]bool{}, rules: map[string]bool{}, gateways: map[string]bool{}}
-						out[s.TraceID()] = v
-					}
-					v.spans[s.SpanID()] = true
-					rule, _ := s.Attributes().Get("sampling.rule")
-					v.rules[rule.AsString()] = true
-					if g, ok := s.Attributes().Get("e2e.gateway"); ok {
-						v.gateways[g.AsString()] = true
-					}
-					if s.Status().Code() == ptrace.StatusCodeError {
-						v.errored = true
-					}
-				}
-			}
+	ForEachSpan(batches, func(s ptrace.Span) {
+		v := out[s.TraceID()]
+		if v == nil {
+			v = &traceView{spans: map[pcommon.SpanID]bool{}, rules: map[string]bool{}, gateways: map[string]bool{}}
+			out[s.TraceID()] = v
 		}
-	}
+		v.spans[s.SpanID()] = true
+		rule, _ := s.Attributes().Get("sampling.rule")
+		v.rules[rule.AsString()] = true
+		if g, ok := s.Attributes().Get("e2e.gateway"); ok {
+			v.gateways[g.AsString()] = true
+		}
+		if s.Status().Code() == ptrace.StatusCodeError {
+			v.errored = true
+		}
+	})
 	return out
 }
 

@@ -587,30 +587,21 @@ func testTailPolicyWorkload(t *testing.T, compactPercent string) {
 
 func tpCollect(batches []ptrace.Traces) map[pcommon.TraceID]*tpSeen {
 	out := map[pcommon.TraceID]*tpSeen{}
-	for _, td := range batches {
-		for i := 0; i < td.ResourceSpans().Len(); i++ {
-			sss := td.ResourceSpans().At(i).ScopeSpans()
-			for j := 0; j < sss.Len(); j++ {
-				spans := sss.At(j).Spans()
-				for k := 0; k < spans.Len(); k++ {
-					s := spans.At(k)
-					v := out[s.TraceID()]
-					if v == nil {
-						v = &tpSeen{spans: map[pcommon.SpanID]bool{}, rules: map[string]int{}, ths: map[string]int{}}
-						out[s.TraceID()] = v
-					}
-					v.spans[s.SpanID()] = true
-					rule, _ := s.Attributes().Get("sampling.rule")
-					v.rules[rule.AsString()]++
-					th := "<none>"
-					if w3c, err := sampling.NewW3CTraceState(s.TraceState().AsRaw()); err == nil && w3c.OTelValue().TValue() != "" {
-						th = w3c.OTelValue().TValue()
-					}
-					v.ths[th]++
-				}
-			}
+	ForEachSpan(batches, func(s ptrace.Span) {
+		v := out[s.TraceID()]
+		if v == nil {
+			v = &tpSeen{spans: map[pcommon.SpanID]bool{}, rules: map[string]int{}, ths: map[string]int{}}
+			out[s.TraceID()] = v
 		}
-	}
+		v.spans[s.SpanID()] = true
+		rule, _ := s.Attributes().Get("sampling.rule")
+		v.rules[rule.AsString()]++
+		th := "<none>"
+		if w3c, err := sampling.NewW3CTraceState(s.TraceState().AsRaw()); err == nil && w3c.OTelValue().TValue() != "" {
+			th = w3c.OTelValue().TValue()
+		}
+		v.ths[th]++
+	})
 	return out
 }
 
