@@ -15,7 +15,9 @@ var defaultKeyRules = []KeyRule{
 		"host.id", "host.arch", "host.type", "host.image.*", "os.*", "process.pid", "process.parent_pid",
 		"process.runtime.*", "process.executable.name", "cloud.*", "deployment.environment", "deployment.environment.name",
 		"http.request.method", "http.response.status_code", "http.route", "url.scheme", "server.port", "client.port",
-		"network.*", "rpc.system", "rpc.service", "rpc.method", "rpc.grpc.status_code", "db.system", "db.system.name",
+		// Not network.*: network.peer.address on a server span is the client's IP, which is personal data.
+		"network.protocol.*", "network.transport", "network.type", "network.local.port", "network.peer.port",
+		"network.connection.*", "network.carrier.*", "rpc.system", "rpc.service", "rpc.method", "rpc.grpc.status_code", "db.system", "db.system.name",
 		"messaging.system", "messaging.operation*", "code.function", "code.function.name", "code.namespace",
 		"code.lineno", "code.line.number", "thread.id", "thread.name", "log.iostream", "event.name", "error.type",
 	}},

@@ -56,6 +56,9 @@ func TestKeyRules(t *testing.T) {
 		{"app.db.password", "hunter2", "", false},                      // default glob *.password
 		{"service.name", "jane@example.com", "jane@example.com", true}, // default keep
 		{"free.text", "mail jane@example.com", "mail <email>", true},   // no rule: detection
+		// network.peer.address of a server span is the client's IP: scanned, not kept like network.protocol.*.
+		{"network.peer.address", "203.0.113.7", "<ip>", true},
+		{"network.protocol.name", "http", "http", true},
 	}
 	for _, c := range cases {
 		got, kept := scrubAttrString(p, c.key, c.val)
