@@ -541,7 +541,7 @@ func testTailPolicyWorkload(t *testing.T, compactPercent string) {
 	Eventually(t, 30*time.Second, func() bool {
 		var last time.Time
 		truth, sampled, last = tpSpanMetrics(sink.Metrics(t))
-		// A flush that began after every kept span had passed the connector.
+		// A flush of both connectors that began after every kept span had passed them.
 		return last.After(settled.Add(1500 * time.Millisecond))
 	}, "no span_metrics flush after the workload settled")
 	keys := make([]string, 0, len(truth))
@@ -606,8 +606,10 @@ func tpCollect(batches []ptrace.Traces) map[pcommon.TraceID]*tpSeen {
 }
 
 // tpSpanMetrics returns the latest cumulative calls per (service, span name, kind, status) of both
-// connectors, and the latest data point time.
+// connectors, and the time of the older of the two connectors' latest flushes (they flush on their own
+// tickers, so one may not have flushed yet what the other already has).
 func tpSpanMetrics(batches []pmetric.Metrics) (truth, sampled map[string]float64, last time.Time) {
+	lastOf := map[string]time.Time{}
 	type point struct {
 		ts time.Time
 		v  float64
@@ -637,13 +639,17 @@ func tpSpanMetrics(batches []pmetric.Metrics) (truth, sampled map[string]float64
 						if p, ok := latest[key]; !ok || ts.After(p.ts) {
 							latest[key] = point{ts, float64(dp.IntValue())}
 						}
-						if ts.After(last) {
-							last = ts
+						if ts.After(lastOf[m.Name()]) {
+							lastOf[m.Name()] = ts
 						}
 					}
 				}
 			}
 		}
+	}
+	last = lastOf["truth.calls"]
+	if lastOf["sampled.calls"].Before(last) {
+		last = lastOf["sampled.calls"]
 	}
 	truth, sampled = map[string]float64{}, map[string]float64{}
 	for key, p := range latest {
