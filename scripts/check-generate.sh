@@ -1,31 +1,48 @@
 #!/usr/bin/env bash
 # Fails when the committed generated code disagrees with its source:
-#  - cmd/otelcol-warden (ocb output) with builder-config.yaml, regenerated into a scratch folder and compared;
-#  - each component's mdatagen output with its metadata.yaml, regenerated in place and compared with git.
+#  - cmd/otelcol-warden (ocb output) with builder-config.yaml;
+#  - each component's mdatagen output (internal/metadata*, generated tests, documentation.md and the
+#    README's status section) with its metadata.yaml.
+# A check must not modify the working tree: everything is regenerated in a scratch copy of it (tracked and
+# untracked, non-ignored files, at the same paths, so import paths and ocb's `=> ../..` replace still
+# resolve) and compared with the working tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scratch=.gen/otelcol-warden
-rm -rf .gen
-trap 'rm -rf .gen' EXIT
-./scripts/ocb-generate.sh "$scratch"
+root=$PWD
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/warden-check-generate.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+
+git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+  [ -e "$f" ] || continue # deleted in the working tree, not yet committed
+  mkdir -p "$scratch/$(dirname "$f")"
+  cp -p "$f" "$scratch/$f"
+done
+
 status=0
-for f in main.go main_others.go main_windows.go components.go go.mod go.sum; do
-  if ! diff -u "cmd/otelcol-warden/$f" "$scratch/$f" >/dev/null; then
-    echo "check-generate: cmd/otelcol-warden/$f is out of date with builder-config.yaml; run 'make generate'" >&2
-    diff -u "cmd/otelcol-warden/$f" "$scratch/$f" | head -40 >&2 || true
+report() { # report WHAT OLD NEW: shows and records a difference (a file on one side only counts)
+  [ -e "$2" ] || [ -e "$3" ] || return 0
+  if ! diff -ruN "$2" "$3" >/dev/null; then
+    echo "check-generate: $1 is out of date; run 'make generate'" >&2
+    diff -ruN "$2" "$3" | head -40 >&2 || true
     status=1
   fi
+}
+
+(cd "$scratch" && ./scripts/ocb-generate.sh cmd/otelcol-warden)
+for f in main.go main_others.go main_windows.go components.go go.mod go.sum; do
+  report "cmd/otelcol-warden/$f (from builder-config.yaml)" "$root/cmd/otelcol-warden/$f" "$scratch/cmd/otelcol-warden/$f"
 done
+
 for meta in processor/*/metadata.yaml exporter/*/metadata.yaml; do
   [ -f "$meta" ] || continue
   dir=$(dirname "$meta")
-  (cd "$dir" && go tool mdatagen metadata.yaml)
-  generated=("$dir/internal/metadata" "$dir/internal/metadatatest" "$dir"/generated_*_test.go "$dir/documentation.md")
-  if ! git diff --quiet -- "${generated[@]}" || [ -n "$(git status --porcelain --untracked-files=all -- "${generated[@]}")" ]; then
-    echo "check-generate: mdatagen output in $dir is out of date with its metadata.yaml; run 'make generate'" >&2
-    git status --short --untracked-files=all -- "${generated[@]}" >&2
-    status=1
-  fi
+  (cd "$scratch/$dir" && go tool mdatagen metadata.yaml)
+  for g in internal/metadata internal/metadatatest documentation.md README.md; do
+    report "mdatagen output $dir/$g (from its metadata.yaml)" "$root/$dir/$g" "$scratch/$dir/$g"
+  done
+  for name in $( (cd "$scratch/$dir" && ls generated_*_test.go; cd "$root/$dir" && ls generated_*_test.go) 2>/dev/null | sort -u); do
+    report "mdatagen output $dir/$name (from its metadata.yaml)" "$root/$dir/$name" "$scratch/$dir/$name"
+  done
 done
 [ $status -eq 0 ] && echo "check-generate: generated code matches builder-config.yaml and every metadata.yaml"
 exit $status
