@@ -46,7 +46,7 @@ e2e-test: build
 	WARDEN_BIN=$(CURDIR)/$(BIN) $(GO) test $(GOTEST_FLAGS) -timeout 40m ./tests/e2e/...
 
 k8s-test: build
-	@if [ -d tests/k8s ]; then WARDEN_BIN=$(CURDIR)/$(BIN) $(GO) test $(GOTEST_FLAGS) ./tests/k8s/...; fi
+	WARDEN_BIN=$(CURDIR)/$(BIN) $(GO) test $(GOTEST_FLAGS) ./tests/k8s/...
 
 ## generate: regenerate mdatagen code of every component and the ocb output in cmd/otelcol-warden
 generate:
