@@ -11,7 +11,7 @@ UNIT_PKGS   := ./internal/... ./processor/... ./exporter/... ./tools/...
 COMPONENT_DIRS := $(wildcard processor/*/ exporter/*/)
 
 .PHONY: build run demo test unit-test e2e-test k8s-test validate-configs \
-        generate check-generate eval-pii bench clean
+        generate check-generate eval-pii eval-logreduce bench clean
 
 ## build: compile bin/otelcol-warden from the committed ocb output (no ocb run needed)
 build:
@@ -62,6 +62,10 @@ check-generate:
 ## eval-pii: precision, recall, leak rate and collateral damage of pii_scrub (EVAL_ARGS="-presidio DIR")
 eval-pii:
 	$(GO) run ./tools/evalpii $(EVAL_ARGS)
+
+## eval-logreduce: grouping accuracy of log_reduce's template mining per system on Loghub 2k (read in place)
+eval-logreduce:
+	$(GO) run ./tools/evallogreduce -dataset $(or $(LOGHUB_DIR),$(firstword $(wildcard ../shared/datasets/loghub-2k ../../shared/datasets/loghub-2k)),../shared/datasets/loghub-2k) $(EVAL_ARGS)
 
 # benchstat is a dev tool: pinned here and run with `go run pkg@version`, so it adds nothing to go.mod
 # (a tool requirement there would move the binary's golang.org/x dependencies).
