@@ -27,13 +27,18 @@ type testReducer struct {
 
 func newTestReducer(t testing.TB, mutate func(*Config)) *testReducer {
 	t.Helper()
+	return newTestReducerWith(t, processortest.NewNopSettings(metadata.Type), mutate)
+}
+
+func newTestReducerWith(t testing.TB, set processor.Settings, mutate func(*Config)) *testReducer {
+	t.Helper()
 	cfg := createDefaultConfig().(*Config)
 	if mutate != nil {
 		mutate(cfg)
 	}
 	require.NoError(t, cfg.Validate())
 	sink := &consumertest.LogsSink{}
-	r, err := newReducer(cfg, processortest.NewNopSettings(metadata.Type), sink)
+	r, err := newReducer(cfg, set, sink)
 	require.NoError(t, err)
 	tr := &testReducer{reducer: r, sink: sink, clock: t0}
 	r.now = func() time.Time { return tr.clock }
