@@ -7,11 +7,11 @@ DIST_DIR    := cmd/otelcol-warden
 GO          ?= go
 GOTEST_FLAGS ?= -count=1
 # Packages of our own that have unit tests; the e2e suite runs separately against the built binary.
-UNIT_PKGS   := ./internal/... ./processor/... ./exporter/... ./tools/...
+UNIT_PKGS   := ./internal/... ./processor/... ./exporter/... ./tools/... ./bench/...
 COMPONENT_DIRS := $(wildcard processor/*/ exporter/*/)
 
 .PHONY: build run demo test unit-test e2e-test k8s-test validate-configs \
-        generate check-generate eval-pii eval-logreduce bench clean
+        generate check-generate eval-pii eval-logreduce bench bench-e2e bench-peer clean
 
 ## build: compile bin/otelcol-warden from the committed ocb output (no ocb run needed)
 build:
@@ -76,6 +76,18 @@ BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/... ./processor/... ./exporter/... | tee bench.txt
 	$(GO) run $(BENCHSTAT) bench.txt
+
+## bench-e2e: otelcol-warden against a contrib-only collector of the same train, end to end (minutes; not
+## part of `make test`): builds both and tools/loadgen, writes the table into docs/benchmarks.md and the
+## CPU profiles' top entries into bin/bench/hotspots.md. BENCH_ARGS="-rounds 5 -duration 10s -pairs tail_policy"
+bench-e2e: build bench-peer
+	$(GO) build -o bin/loadgen ./tools/loadgen
+	$(GO) run ./bench/runner -warden $(BIN) -peer bin/otelcol-peer -loadgen bin/loadgen $(BENCH_ARGS)
+
+## bench-peer: build bin/otelcol-peer from bench/peer (cold: ~10 CPU-minutes, under nice);
+## `scripts/bench-e2e-peer.sh generate` regenerates bench/peer/otelcol-peer from its manifest first
+bench-peer:
+	./scripts/bench-e2e-peer.sh
 
 clean:
 	rm -rf bin data .gen

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+const (
+	beginMarker = "<!-- bench-e2e:begin (written by make bench-e2e; edit outside the markers) -->"
+	endMarker   = "<!-- bench-e2e:end -->"
+)
+
+type machine struct {
+	cpu    string
+	cores  int
+	memory string
+	kernel string
+	goVer  string
+	load   string
+	commit string
+}
+
+func (m machine) String() string {
+	return fmt.Sprintf("%s, %d cores, %s RAM, Linux %s, %s, load average at start %s", m.cpu, m.cores, m.memory, m.kernel, m.goVer, m.load)
+}
+
+func describeMachine() machine {
+	m := machine{cores: runtime.NumCPU(), goVer: runtime.Version(), cpu: "unknown CPU", memory: "?", kernel: "?", load: "?"}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "model name"); ok {
+				m.cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kb); err == nil {
+			m.memory = fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.kernel = strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			m.load = strings.Join(f[:3], " ")
+		}
+	}
+	m.commit = "unknown"
+	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		m.commit = strings.TrimSpace(string(out))
+		if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+			m.commit += " (with uncommitted changes)"
+		}
+	}
+	return m
+}
+
+func mib(b float64) string { return fmt.Sprintf("%.0f MiB", b/(1<<20)) }
+
+func thousands(x float64) string {
+	if x >= 10000 {
+		return fmt.Sprintf("%.0fk", x/1000)
+	}
+	return fmt.Sprintf("%.1fk", x/1000)
+}
+
+func renderSection(o *options, m machine, started time.Time, results []pairResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Measured %s on commit %s: %s. %d rounds of %s per side and pair, loadgen with %d workers%s.\n\n",
+		started.UTC().Format("2006-01-02 15:04 UTC"), m.commit, m.String(), o.rounds, o.duration, o.workers, loadArgsNote(o.loadArgs))
+	b.WriteString("| pair | ours, items / CPU-s | peer, items / CPU-s | ratio (median) | ratio per round | ours peak RSS | peer peak RSS | compared |\n")
+	b.WriteString("|---|---:|---:|---:|---|---:|---:|---|\n")
+	byName := map[string]pairResult{}
+	for _, r := range results {
+		byName[r.pair.name] = r
+		fmt.Fprintf(&b, "| `%s` | %s | %s | **%.2f×** | %s | %s | %s | %s |\n", r.pair.name,
+			thousands(median(perCPU(r.ours))), thousands(median(perCPU(r.peer))), median(r.ratios), fmtRatios(r.ratios),
+			mib(median(rssOf(r.ours))), mib(median(rssOf(r.peer))), r.pair.equivNote)
+	}
+	b.WriteString("\nItems are spans, log records or metric data points accepted by the collector; CPU is utime+stime of the\n")
+	b.WriteString("collector process from the start of the load until it went idle afterwards; RSS is VmHWM (medians).\n\n")
+	b.WriteString(renderTargets(byName))
+	return b.String()
+}
+
+func loadArgsNote(s string) string {
+	if s == "" {
+		return ", default mix"
+	}
+	return ", extra flags `" + s + "`"
+}
+
+// renderTargets checks the figures against the targets of issue 10, where the pairs were run.
+func renderTargets(by map[string]pairResult) string {
+	type target struct {
+		what     string
+		measured string
+		met      bool
+	}
+	var ts []target
+	ratio := func(name string, min float64, what string) {
+		if r, ok := by[name]; ok {
+			x := median(r.ratios)
+			ts = append(ts, target{what, fmt.Sprintf("%.2f×", x), x >= min})
+		}
+	}
+	ceiling := func(name string, max float64, what string) {
+		r, ok := by[name]
+		c, ok2 := by[r.pair.ceiling]
+		if ok && ok2 {
+			x := median(perCPU(c.ours)) / median(perCPU(r.ours))
+			ts = append(ts, target{what, fmt.Sprintf("%.2f× the cost of pass-through", x), x <= max})
+		}
+	}
+	ratio("tail_policy", 2.0, "tail_policy ≥ 2.0× tail_sampling")
+	ceiling("tail_policy", 1.3, "tail_policy within 1.3× of pass-through")
+	if r, ok := by["tail_policy"]; ok {
+		o, p := median(rssOf(r.ours)), median(rssOf(r.peer))
+		ts = append(ts, target{"tail_policy peak RSS ≤ tail_sampling's", mib(o) + " vs " + mib(p), o <= p})
+	}
+	ratio("pii_scrub_traces", 10, "pii_scrub ≥ 10× redaction, traces")
+	ratio("pii_scrub_logs", 10, "pii_scrub ≥ 10× redaction, logs")
+	ceiling("pii_scrub_traces", 1.25, "pii_scrub within 1.25× of pass-through, traces")
+	ceiling("pii_scrub_logs", 1.25, "pii_scrub within 1.25× of pass-through, logs")
+	ratio("cardinality_guard", 1.5, "cardinality_guard ≥ 1.5× transform + metricstransform")
+	ratio("agent", 2.0, "agent config ≥ 2× its contrib-only equivalent")
+	ratio("gateway", 2.0, "gateway config ≥ 2× its contrib-only equivalent")
+	if len(ts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("| target (issue 10) | measured | met |\n|---|---|---|\n")
+	for _, t := range ts {
+		met := "**no**"
+		if t.met {
+			met = "yes"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.what, t.measured, met)
+	}
+	return b.String()
+}
+
+// replaceSection puts section between the markers of path, leaving the rest of the file as it is.
+func replaceSection(path, section string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	s := string(b)
+	i, j := strings.Index(s, beginMarker), strings.Index(s, endMarker)
+	if i < 0 || j < i {
+		return errors.New(path + ": the bench-e2e markers are missing; restore them: " + beginMarker + " ... " + endMarker)
+	}
+	s = s[:i+len(beginMarker)] + "\n" + section + s[j:]
+	return os.WriteFile(path, []byte(s), 0o644)
+}
