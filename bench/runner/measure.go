@@ -56,6 +56,8 @@ func measurePair(o *options, p pair, env []string) (pairResult, error) {
 			if err != nil {
 				return res, err
 			}
+			fmt.Fprintf(os.Stderr, "  %s round %d %-6s %9.0f items/CPU-s  %7.2f CPU-s  %6d MiB  settled in %.1fs  refused %d\n",
+				p.name, round, s.binary, r.perCPUSec, r.cpu, r.peakRSS>>20, r.settle.Seconds(), r.refused)
 			if s.binary == "warden" {
 				got[0] = r
 			} else {

@@ -16,6 +16,7 @@ type profileResult struct {
 	path string
 	flat string // go tool pprof -top
 	cum  string // go tool pprof -top -cum
+	ours string // the cumulative entries of our own packages and of regexp
 }
 
 // profilePair runs our side of p once more with the pprof extension and takes a CPU profile over the
@@ -36,13 +37,13 @@ func profilePair(o *options, p pair, env []string) (profileResult, error) {
 		}
 	}()
 	res.path = filepath.Join(dir, p.name+".pprof")
-	seconds := max(1, int(o.duration.Seconds())-1)
+	seconds := max(1, int(o.profileDuration.Seconds()))
 	fetched := make(chan error, 1)
 	go func() {
 		time.Sleep(time.Second)
 		fetched <- fetchProfile(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", c.pprof, seconds), res.path)
 	}()
-	if _, err := runLoad(o, p, c.endpoint, o.duration+time.Second); err != nil {
+	if _, err := runLoad(o, p, c.endpoint, o.profileDuration+2*time.Second); err != nil {
 		return res, err
 	}
 	if err := <-fetched; err != nil {
@@ -51,11 +52,26 @@ func profilePair(o *options, p pair, env []string) (profileResult, error) {
 	if err := c.stop(); err != nil {
 		return res, err
 	}
-	if res.flat, err = pprofTop(o.warden, res.path, false); err != nil {
+	if res.flat, err = pprofTop(o.warden, res.path, 25, false); err != nil {
 		return res, err
 	}
-	res.cum, err = pprofTop(o.warden, res.path, true)
+	if res.cum, err = pprofTop(o.warden, res.path, 25, true); err != nil {
+		return res, err
+	}
+	all, err := pprofTop(o.warden, res.path, 400, true)
+	res.ours = oursOnly(all, 25)
 	return res, err
+}
+
+// oursOnly keeps the header and the entries of our packages and of regexp (the usual suspect).
+func oursOnly(top string, n int) string {
+	var keep []string
+	for i, l := range strings.Split(top, "\n") {
+		if i < 3 || (len(keep) < n+3 && (strings.Contains(l, "otelcol-warden/") || strings.Contains(l, "regexp."))) {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 func fetchProfile(url, path string) error {
@@ -80,8 +96,8 @@ func fetchProfile(url, path string) error {
 }
 
 // pprofTop is the header and the first entries of go tool pprof -top (flat, or cumulative).
-func pprofTop(bin, path string, cum bool) (string, error) {
-	args := []string{"tool", "pprof", "-top", "-nodecount=25"}
+func pprofTop(bin, path string, n int, cum bool) (string, error) {
+	args := []string{"tool", "pprof", "-top", fmt.Sprintf("-nodecount=%d", n)}
 	if cum {
 		args = append(args, "-cum")
 	}
@@ -106,7 +122,8 @@ func writeHotspots(path string, m machine, profiles []profileResult) error {
 	fmt.Fprintf(&b, "# CPU profiles of otelcol-warden under make bench-e2e load\n\n%s, commit %s, %s.\n", m.String(), m.commit, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Open one with `go tool pprof -http=127.0.0.1:0 bin/otelcol-warden <file>`.\n")
 	for _, p := range profiles {
-		fmt.Fprintf(&b, "\n## %s (%s)\n\nflat:\n```\n%s\n```\ncumulative:\n```\n%s\n```\n", p.pair, p.path, p.flat, p.cum)
+		fmt.Fprintf(&b, "\n## %s (%s)\n\nour packages and regexp, cumulative:\n```\n%s\n```\nflat:\n```\n%s\n```\ncumulative:\n```\n%s\n```\n",
+			p.pair, p.path, p.ours, p.flat, p.cum)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
