@@ -100,7 +100,7 @@ func runOnce(o *options, p pair, s side, env []string, tag string, withPprof boo
 	if err != nil {
 		return runResult{}, fmt.Errorf("%s: %w\ncollector log:\n%s", tag, err, c.logTail())
 	}
-	settled, err := c.settle(time.Second, 20*time.Second)
+	settled, err := c.settle(max(time.Second, p.settleMin), 20*time.Second)
 	if err != nil {
 		return runResult{}, err
 	}

@@ -1,5 +1,7 @@
 package main
 
+import "time"
+
 // side is one collector run: which binary and the config files it is started with (merged in order).
 type side struct {
 	binary  string // "warden" or "peer"
@@ -14,6 +16,9 @@ type pair struct {
 	peer      side
 	ceiling   string // pass-through pair whose ours figure bounds this one (for "within N× of pass-through")
 	equivNote string
+	// settleMin is the least time counted after the load: the decision delay of buffered traces
+	// (2s after the root span, or after the first span), a flush interval. Default 1s.
+	settleMin time.Duration
 }
 
 func ours(configs ...string) side { return side{binary: "warden", configs: configs} }
@@ -30,7 +35,7 @@ var pairs = []pair{
 	{name: "passthrough_metrics", load: []string{"-signals", "metrics"},
 		ours: ours("bench/configs/passthrough.yaml"), peer: peer("bench/configs/passthrough.yaml"),
 		equivNote: "otlp → debug on both binaries"},
-	{name: "tail_policy", load: []string{"-signals", "traces"}, ceiling: "passthrough_traces",
+	{name: "tail_policy", settleMin: 4 * time.Second, load: []string{"-signals", "traces"}, ceiling: "passthrough_traces",
 		ours: ours("bench/configs/tail_policy.yaml"), peer: peer("bench/configs/tail_sampling.yaml"),
 		equivNote: "tail_policy defaults vs tail_sampling (status_code, numeric_attribute, latency 2s, string_attribute regex, and(string_attribute, probabilistic 50), probabilistic 5)"},
 	{name: "pii_scrub_traces", load: []string{"-signals", "traces"}, ceiling: "passthrough_traces",
@@ -39,13 +44,13 @@ var pairs = []pair{
 	{name: "pii_scrub_logs", load: []string{"-signals", "logs"}, ceiling: "passthrough_logs",
 		ours: ours("bench/configs/pii_scrub.yaml"), peer: peer("bench/configs/redaction.yaml"),
 		equivNote: "as pii_scrub_traces, on logs"},
-	{name: "cardinality_guard", load: []string{"-signals", "metrics"}, ceiling: "passthrough_metrics",
+	{name: "cardinality_guard", settleMin: 3 * time.Second, load: []string{"-signals", "metrics"}, ceiling: "passthrough_metrics",
 		ours: ours("bench/configs/cardinality_guard.yaml"), peer: peer("bench/configs/transform_metricstransform.yaml"),
 		equivNote: "cardinality_guard defaults vs transform (url.path ids) + metricstransform aggregate_labels; no peer for the value limit and series cap"},
 	{name: "agent", load: []string{"-signals", "traces,logs,metrics"},
 		ours: ours("configs/agent.yaml", "bench/configs/agent-overlay.yaml"), peer: peer("bench/configs/agent-peer.yaml"),
 		equivNote: "configs/agent.yaml pipelines vs redaction + transform/metricstransform in place of pii_scrub and cardinality_guard; exporters → debug on both"},
-	{name: "gateway", load: []string{"-signals", "traces,metrics"},
+	{name: "gateway", settleMin: 4 * time.Second, load: []string{"-signals", "traces,metrics"},
 		ours: ours("configs/gateway.yaml", "bench/configs/gateway-overlay.yaml"), peer: peer("bench/configs/gateway-peer.yaml"),
 		equivNote: "configs/gateway.yaml pipelines vs tail_sampling + transform/metricstransform in place of tail_policy and cardinality_guard; exporters → debug on both"},
 }
