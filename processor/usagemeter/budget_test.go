@@ -63,9 +63,9 @@ func TestLogBudgets(t *testing.T) {
 		budget SignalBudget
 		keep   string
 		// noisyRounds batches of 100 INFO + 10 WARN + 5 ERROR records each, one per simulated second
-		rounds          int
-		wantNoisyBelow  func(int) bool
-		wantReason      string
+		rounds         int
+		wantNoisyBelow func(int) bool
+		wantReason     string
 	}{
 		{"within rate budget nothing is dropped", SignalBudget{BytesPerSecond: 1e6, BurstBytes: 1e6}, "WARN", 10,
 			func(n int) bool { return n == 1000 }, ""},
@@ -112,8 +112,8 @@ func TestLogBudgets(t *testing.T) {
 			assert.Positive(t, dropped[tt.wantReason])
 			assert.Equal(t, int64(tt.rounds*115)-int64(got["noisy"]["warn+"]+got["noisy"]["below"]), dropped[tt.wantReason],
 				"every refused record is counted")
-			// counted records are those that passed
-			assert.Equal(t, int64(got["noisy"]["warn+"]+got["noisy"]["below"]), sumByTeam(t, tm.tel, "otelcol_processor_usage_meter_records", "logs")["noisy"])
+			// usage counts what the team sent, refused records included
+			assert.Equal(t, int64(tt.rounds*115), sumByTeam(t, tm.tel, "otelcol_processor_usage_meter_records", "logs")["noisy"])
 		})
 	}
 }

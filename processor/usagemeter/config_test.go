@@ -86,7 +86,9 @@ func TestValidate(t *testing.T) {
 		{"budget for invalid team", func(c *Config) { c.Budgets = map[string]TeamBudget{"a/b": {Logs: &SignalBudget{DailyBytes: 1}}} }, `budgets["a/b"]: "a/b" is not a valid team`},
 		{"budget without signal", func(c *Config) { c.Budgets = map[string]TeamBudget{"a": {}} }, `budgets["a"]: set a budget for at least one of logs, metrics, traces`},
 		{"budget without limit", func(c *Config) { c.Budgets = map[string]TeamBudget{"a": {Logs: &SignalBudget{}}} }, `budgets["a"].logs: set bytes_per_second (with burst_bytes) or daily_bytes`},
-		{"burst without rate", func(c *Config) { c.Budgets = map[string]TeamBudget{"a": {Metrics: &SignalBudget{BurstBytes: 5, DailyBytes: 9}}} }, `budgets["a"].metrics.bytes_per_second: must be set with burst_bytes`},
+		{"burst without rate", func(c *Config) {
+			c.Budgets = map[string]TeamBudget{"a": {Metrics: &SignalBudget{BurstBytes: 5, DailyBytes: 9}}}
+		}, `budgets["a"].metrics.bytes_per_second: must be set with burst_bytes`},
 		{"negative daily", func(c *Config) { c.Budgets = map[string]TeamBudget{"a": {Traces: &SignalBudget{DailyBytes: -1}}} }, `budgets["a"].traces.daily_bytes: must be >= 0, got -1`},
 	}
 	for _, tt := range tests {

@@ -25,17 +25,30 @@ func (m *meter) monthlyCost(t *team, s signal) float64 {
 	p := &m.cfg.Prices
 	switch s {
 	case signalLogs:
-		r := &t.rates[s]
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return r.bytesPS * secondsPerMonth / 1e9 * p.LogsPerGB
+		_, bytesPS := m.currentRates(t, s)
+		return bytesPS * secondsPerMonth / 1e9 * p.LogsPerGB
 	case signalTraces:
-		r := &t.rates[s]
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return r.recordsPerSec * secondsPerMonth / 1e6 * p.SpansPerMillion
+		recordsPS, _ := m.currentRates(t, s)
+		return recordsPS * secondsPerMonth / 1e6 * p.SpansPerMillion
 	case signalMetrics:
 		return float64(t.series.estimate()) * p.SeriesPerMonth
 	}
 	return 0
+}
+
+// currentRates returns the last sampled rates, or, before the first full sample, the averages since
+// the meter was created (so a short-lived collector still gets an estimate).
+func (m *meter) currentRates(t *team, s signal) (recordsPS, bytesPS float64) {
+	r := &t.rates[s]
+	r.mu.Lock()
+	sampled, recordsPS, bytesPS := r.sampled, r.recordsPerSec, r.bytesPS
+	r.mu.Unlock()
+	if sampled {
+		return recordsPS, bytesPS
+	}
+	elapsed := m.now().Sub(m.born).Seconds()
+	if elapsed < 1 {
+		elapsed = 1
+	}
+	return float64(t.usage[s].records.Load()) / elapsed, float64(t.usage[s].bytes.Load()) / elapsed
 }

@@ -84,7 +84,6 @@ func newTestMeter(t *testing.T, name string, cfg *Config, logger *zap.Logger) *t
 
 func (tm *testMeter) meter() *meter { return tm.traces.m }
 
-
 // sumByTeam reads a counter with team/signal/stage attributes into team -> value for one signal.
 func sumByTeam(t *testing.T, tel *componenttest.Telemetry, name, sig string) map[string]int64 {
 	t.Helper()
@@ -102,7 +101,6 @@ func sumByTeam(t *testing.T, tel *componenttest.Telemetry, name, sig string) map
 	}
 	return out
 }
-
 
 func testID(name string) component.ID { return component.NewIDWithName(metadata.Type, name) }
 

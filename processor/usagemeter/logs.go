@@ -14,7 +14,9 @@ import (
 )
 
 // logsMeter counts log records and enforces log budgets: a team over budget loses its records
-// below keep_severity; records at or above it always pass (and are charged to the budget).
+// below keep_severity; records at or above it always pass (and are charged to the budget). Usage
+// is counted as the records arrive, before the budget: what a team sent, with what was refused
+// in dropped; the next usage_meter stage counts what remained.
 type logsMeter struct {
 	*instance
 	next  consumer.Logs
@@ -36,22 +38,21 @@ func (p *logsMeter) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
 		t := p.teamOf(rl.Resource().Attributes(), &tl)
-		size := p.sizer.ResourceLogsSize(rl)
+		// Usage is what arrived; records refused below are counted in dropped as well.
+		size := framed(p.sizer.ResourceLogsSize(rl))
+		tl.add(t, int64(logRecords(rl)), size)
 		if b := t.budgets[signalLogs]; b != nil {
 			now := p.m.now()
-			if !b.fits(int(framed(size))) || b.admit(now, int(framed(size))) != admitted {
+			if !b.fits(int(size)) || b.admit(now, int(size)) != admitted {
 				p.enforce(rl, t, b, now, &tl)
-				size = p.sizer.ResourceLogsSize(rl)
 				if rl.ScopeLogs().Len() == 0 {
 					if emptied == nil {
 						emptied = make([]bool, rls.Len())
 					}
 					emptied[i] = true
-					continue
 				}
 			}
 		}
-		tl.add(t, int64(logRecords(rl)), framed(size))
 	}
 	if emptied != nil {
 		i := 0

@@ -55,6 +55,9 @@ type rates struct {
 	mu                     sync.Mutex
 	lastRecords, lastBytes int64
 	recordsPerSec, bytesPS float64
+	// sampled is false until a whole sample interval has passed; until then the rates are
+	// averages since the meter was created.
+	sampled bool
 }
 
 // meter is the state of one usage_meter instance (one component ID), shared by the pipelines and
@@ -74,8 +77,9 @@ type meter struct {
 	started int
 	stop    context.CancelFunc
 	done    chan struct{}
-	// lastReport is when usage rates were last sampled.
+	// lastReport is when usage rates were last sampled; born is when the meter was created.
 	lastReport time.Time
+	born       time.Time
 }
 
 func newMeter(id component.ID, cfg *Config, logger *zap.Logger) *meter {
@@ -83,7 +87,7 @@ func newMeter(id component.ID, cfg *Config, logger *zap.Logger) *meter {
 	if stage == "" {
 		stage = id.Type().String()
 	}
-	m := &meter{id: id, stage: stage, cfg: cfg, logger: logger, resolver: newTeamResolver(cfg), now: time.Now}
+	m := &meter{id: id, stage: stage, cfg: cfg, logger: logger, resolver: newTeamResolver(cfg), now: time.Now, born: time.Now()}
 	m.keep, _ = parseSeverity(cfg.KeepSeverity)
 	preset := append([]string{cfg.DefaultTeam}, sortedKeys(cfg.Budgets)...)
 	m.teams = newTeamTable(cfg.MaxTeams, preset, m.newTeam)
@@ -228,6 +232,7 @@ func (m *meter) sampleRates(now time.Time) {
 			if !first && elapsed > 0 {
 				r.recordsPerSec = float64(recs-r.lastRecords) / elapsed
 				r.bytesPS = float64(bytes-r.lastBytes) / elapsed
+				r.sampled = true
 			}
 			r.lastRecords, r.lastBytes = recs, bytes
 			r.mu.Unlock()

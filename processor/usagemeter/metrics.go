@@ -43,27 +43,25 @@ func (p *metricsMeter) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) e
 		t := p.teamOf(rm.Resource().Attributes(), &tl)
 		hashes := appendSeriesHashes((*hp)[:0], rm)
 		*hp = hashes
-		size := p.sizer.ResourceMetricsSize(rm)
-		enforced := false
+		// Usage is what arrived; points refused below are counted in dropped as well.
+		size := framed(p.sizer.ResourceMetricsSize(rm))
+		tl.add(t, int64(len(hashes)), size)
 		if b := t.budgets[signalMetrics]; b != nil {
 			now := p.m.now()
-			if b.fits(int(framed(size))) && b.admit(now, int(framed(size))) == admitted {
+			if b.fits(int(size)) && b.admit(now, int(size)) == admitted {
 				t.known.rememberAll(hashes)
 			} else {
+				// Refused series are not active: only kept points enter the estimate.
 				hashes = p.enforce(rm, t, b, hashes, now, &tl)
-				size = p.sizer.ResourceMetricsSize(rm)
-				enforced = true
+				if rm.ScopeMetrics().Len() == 0 {
+					if emptied == nil {
+						emptied = make([]bool, rms.Len())
+					}
+					emptied[i] = true
+				}
 			}
 		}
 		t.series.insert(hashes)
-		if enforced && rm.ScopeMetrics().Len() == 0 {
-			if emptied == nil {
-				emptied = make([]bool, rms.Len())
-			}
-			emptied[i] = true
-			continue
-		}
-		tl.add(t, int64(len(hashes)), framed(size))
 	}
 	if emptied != nil {
 		i := 0
