@@ -37,6 +37,7 @@ import (
 	piiscrub "github.com/otelcol-warden/otelcol-warden/processor/piiscrub"
 	tailpolicy "github.com/otelcol-warden/otelcol-warden/processor/tailpolicy"
 	cardinalityguard "github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard"
+	usagemeter "github.com/otelcol-warden/otelcol-warden/processor/usagemeter"
 	otlpreceiver "go.opentelemetry.io/collector/receiver/otlpreceiver"
 	prometheusreceiver "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/prometheusreceiver"
 )
@@ -127,6 +128,7 @@ func components() (otelcol.Factories, error) {
 		piiscrub.NewFactory(),
 		tailpolicy.NewFactory(),
 		cardinalityguard.NewFactory(),
+		usagemeter.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -143,6 +145,7 @@ func components() (otelcol.Factories, error) {
 		piiscrub.NewFactory().Type(): "github.com/otelcol-warden/otelcol-warden v0.0.0",
 		tailpolicy.NewFactory().Type(): "github.com/otelcol-warden/otelcol-warden v0.0.0",
 		cardinalityguard.NewFactory().Type(): "github.com/otelcol-warden/otelcol-warden v0.0.0",
+		usagemeter.NewFactory().Type(): "github.com/otelcol-warden/otelcol-warden v0.0.0",
 	})
 
 	factories.Connectors, err = otelcol.MakeFactoryMap[connector.Factory](
