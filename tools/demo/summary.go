@@ -252,6 +252,7 @@ func printSummary(w io.Writer, sent *traffic, out outputFiles, self map[string]*
 	} else if metric, series := topMetric(self); metric != "" {
 		fmt.Fprintf(w, "  no label past the detection threshold; most series: metric %q with %.0f\n", metric, series)
 	}
+	printUsage(w, self)
 	return nil
 }
 

@@ -94,7 +94,7 @@ func newShop(ctx context.Context, endpoint string, seed uint64) (*shop, *provide
 	for _, svc := range services {
 		res := resource.NewSchemaless(
 			attribute.String("service.name", svc),
-			attribute.String("k8s.namespace.name", "shop"),
+			attribute.String("k8s.namespace.name", shopNamespace(svc)),
 			attribute.String("k8s.pod.name", svc+"-7d9c8b6f5-x2x9z"),
 		)
 		te, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(endpoint), otlptracegrpc.WithInsecure())
@@ -119,7 +119,7 @@ func newShop(ctx context.Context, endpoint string, seed uint64) (*shop, *provide
 	}
 	mp := sdkmetric.NewMeterProvider(
 		sdkmetric.WithReader(sdkmetric.NewPeriodicReader(me, sdkmetric.WithInterval(2*time.Second))),
-		sdkmetric.WithResource(resource.NewSchemaless(attribute.String("service.name", "frontend"), attribute.String("k8s.namespace.name", "shop"))),
+		sdkmetric.WithResource(resource.NewSchemaless(attribute.String("service.name", "frontend"), attribute.String("k8s.namespace.name", shopNamespace("frontend")))),
 		// The SDK's own cardinality limit would hide the explosion the demo is about.
 		sdkmetric.WithCardinalityLimit(0))
 	p.metrics = append(p.metrics, mp)
