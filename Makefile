@@ -7,8 +7,8 @@ DIST_DIR    := cmd/otelcol-warden
 GO          ?= go
 GOTEST_FLAGS ?= -count=1
 # Packages of our own that have unit tests; the e2e suite runs separately against the built binary.
-UNIT_PKGS   := ./internal/... ./processor/... ./exporter/... ./tools/... ./bench/...
-COMPONENT_DIRS := $(wildcard processor/*/ exporter/*/)
+UNIT_PKGS   := ./internal/... ./processor/... ./exporter/... ./extension/... ./tools/... ./bench/...
+COMPONENT_DIRS := $(wildcard processor/*/ exporter/*/ extension/*/)
 
 .PHONY: build run demo test unit-test e2e-test k8s-test validate-configs \
         generate check-generate eval-pii eval-logreduce bench bench-e2e bench-peer clean
