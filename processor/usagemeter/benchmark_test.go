@@ -108,6 +108,18 @@ func newBenchSettings(name string) processor.Settings {
 	return set
 }
 
+// measure runs op b.N times and reports wall and process CPU nanoseconds per record.
+func measure(b *testing.B, records int, op func()) {
+	b.ReportAllocs()
+	c0 := cpuTime()
+	for b.Loop() {
+		op()
+	}
+	cpu := cpuTime() - c0
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*records), "ns/record")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*records), "cpu-ns/record")
+}
+
 func BenchmarkLogs(b *testing.B) {
 	req := benchLogs()
 	body, _ := (&plog.ProtoMarshaler{}).MarshalLogs(req)
@@ -115,20 +127,23 @@ func BenchmarkLogs(b *testing.B) {
 	cfg := createDefaultConfig().(*Config)
 	pass := func(ld plog.Logs) { _, _ = (&plog.ProtoMarshaler{}).MarshalLogs(ld) }
 	run := func(b *testing.B, consume func(plog.Logs)) {
-		b.ReportAllocs()
-		for b.Loop() {
+		measure(b, records, func() {
 			ld, _ := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(body)
 			consume(ld)
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*records), "ns/record")
+		})
 	}
 	b.Run("pass_through", func(b *testing.B) { run(b, pass) })
 	b.Run("two_meters", func(b *testing.B) {
-		out := consumertest.NewNop()
-		exported, _ := newLogsMeter(newBenchSettings("exported"), cfg, out)
+		exported, _ := newLogsMeter(newBenchSettings("exported"), cfg, consumertest.NewNop())
 		received, _ := newLogsMeter(newBenchSettings("received"), cfg, exported)
 		ctx := context.Background()
 		run(b, func(ld plog.Logs) { _ = received.ConsumeLogs(ctx, ld); pass(ld) })
+	})
+	b.Run("meters_only", func(b *testing.B) {
+		exported, _ := newLogsMeter(newBenchSettings("exported"), cfg, consumertest.NewNop())
+		received, _ := newLogsMeter(newBenchSettings("received"), cfg, exported)
+		ctx := context.Background()
+		measure(b, records, func() { _ = received.ConsumeLogs(ctx, req) })
 	})
 }
 
@@ -139,12 +154,10 @@ func BenchmarkTraces(b *testing.B) {
 	cfg := createDefaultConfig().(*Config)
 	pass := func(td ptrace.Traces) { _, _ = (&ptrace.ProtoMarshaler{}).MarshalTraces(td) }
 	run := func(b *testing.B, consume func(ptrace.Traces)) {
-		b.ReportAllocs()
-		for b.Loop() {
+		measure(b, records, func() {
 			td, _ := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(body)
 			consume(td)
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*records), "ns/record")
+		})
 	}
 	b.Run("pass_through", func(b *testing.B) { run(b, pass) })
 	b.Run("two_meters", func(b *testing.B) {
@@ -152,6 +165,12 @@ func BenchmarkTraces(b *testing.B) {
 		received, _ := newTracesMeter(newBenchSettings("received"), cfg, exported)
 		ctx := context.Background()
 		run(b, func(td ptrace.Traces) { _ = received.ConsumeTraces(ctx, td); pass(td) })
+	})
+	b.Run("meters_only", func(b *testing.B) {
+		exported, _ := newTracesMeter(newBenchSettings("exported"), cfg, consumertest.NewNop())
+		received, _ := newTracesMeter(newBenchSettings("received"), cfg, exported)
+		ctx := context.Background()
+		measure(b, records, func() { _ = received.ConsumeTraces(ctx, req) })
 	})
 }
 
@@ -162,12 +181,10 @@ func BenchmarkMetrics(b *testing.B) {
 	cfg := createDefaultConfig().(*Config)
 	pass := func(md pmetric.Metrics) { _, _ = (&pmetric.ProtoMarshaler{}).MarshalMetrics(md) }
 	run := func(b *testing.B, consume func(pmetric.Metrics)) {
-		b.ReportAllocs()
-		for b.Loop() {
+		measure(b, records, func() {
 			md, _ := (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(body)
 			consume(md)
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*records), "ns/record")
+		})
 	}
 	b.Run("pass_through", func(b *testing.B) { run(b, pass) })
 	b.Run("two_meters", func(b *testing.B) {
@@ -175,5 +192,11 @@ func BenchmarkMetrics(b *testing.B) {
 		received, _ := newMetricsMeter(newBenchSettings("received"), cfg, exported)
 		ctx := context.Background()
 		run(b, func(md pmetric.Metrics) { _ = received.ConsumeMetrics(ctx, md); pass(md) })
+	})
+	b.Run("meters_only", func(b *testing.B) {
+		exported, _ := newMetricsMeter(newBenchSettings("exported"), cfg, consumertest.NewNop())
+		received, _ := newMetricsMeter(newBenchSettings("received"), cfg, exported)
+		ctx := context.Background()
+		measure(b, records, func() { _ = received.ConsumeMetrics(ctx, req) })
 	})
 }

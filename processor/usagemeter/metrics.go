@@ -84,26 +84,26 @@ func appendSeriesHashes(dst []uint64, rm pmetric.ResourceMetrics) []uint64 {
 		ms := sm.Metrics()
 		for k := 0; k < ms.Len(); k++ {
 			m := ms.At(k)
-			name := m.Name()
+			mh := metricHash(sh, m.Name())
 			switch m.Type() {
 			case pmetric.MetricTypeGauge:
-				dst = appendNumberHashes(dst, sh, name, m.Gauge().DataPoints())
+				dst = appendNumberHashes(dst, mh, m.Gauge().DataPoints())
 			case pmetric.MetricTypeSum:
-				dst = appendNumberHashes(dst, sh, name, m.Sum().DataPoints())
+				dst = appendNumberHashes(dst, mh, m.Sum().DataPoints())
 			case pmetric.MetricTypeHistogram:
 				dps := m.Histogram().DataPoints()
 				for l := 0; l < dps.Len(); l++ {
-					dst = append(dst, seriesHash(sh, name, dps.At(l).Attributes()))
+					dst = append(dst, pointHash(mh, dps.At(l).Attributes()))
 				}
 			case pmetric.MetricTypeExponentialHistogram:
 				dps := m.ExponentialHistogram().DataPoints()
 				for l := 0; l < dps.Len(); l++ {
-					dst = append(dst, seriesHash(sh, name, dps.At(l).Attributes()))
+					dst = append(dst, pointHash(mh, dps.At(l).Attributes()))
 				}
 			case pmetric.MetricTypeSummary:
 				dps := m.Summary().DataPoints()
 				for l := 0; l < dps.Len(); l++ {
-					dst = append(dst, seriesHash(sh, name, dps.At(l).Attributes()))
+					dst = append(dst, pointHash(mh, dps.At(l).Attributes()))
 				}
 			}
 		}
@@ -111,9 +111,9 @@ func appendSeriesHashes(dst []uint64, rm pmetric.ResourceMetrics) []uint64 {
 	return dst
 }
 
-func appendNumberHashes(dst []uint64, sh uint64, name string, dps pmetric.NumberDataPointSlice) []uint64 {
+func appendNumberHashes(dst []uint64, mh uint64, dps pmetric.NumberDataPointSlice) []uint64 {
 	for l := 0; l < dps.Len(); l++ {
-		dst = append(dst, seriesHash(sh, name, dps.At(l).Attributes()))
+		dst = append(dst, pointHash(mh, dps.At(l).Attributes()))
 	}
 	return dst
 }
