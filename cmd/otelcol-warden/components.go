@@ -38,6 +38,7 @@ import (
 	tailpolicy "github.com/otelcol-warden/otelcol-warden/processor/tailpolicy"
 	cardinalityguard "github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard"
 	usagemeter "github.com/otelcol-warden/otelcol-warden/processor/usagemeter"
+	logreduce "github.com/otelcol-warden/otelcol-warden/processor/logreduce"
 	otlpreceiver "go.opentelemetry.io/collector/receiver/otlpreceiver"
 	prometheusreceiver "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/prometheusreceiver"
 )
@@ -129,6 +130,7 @@ func components() (otelcol.Factories, error) {
 		tailpolicy.NewFactory(),
 		cardinalityguard.NewFactory(),
 		usagemeter.NewFactory(),
+		logreduce.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -146,6 +148,7 @@ func components() (otelcol.Factories, error) {
 		tailpolicy.NewFactory().Type(): "github.com/otelcol-warden/otelcol-warden v0.0.0",
 		cardinalityguard.NewFactory().Type(): "github.com/otelcol-warden/otelcol-warden v0.0.0",
 		usagemeter.NewFactory().Type(): "github.com/otelcol-warden/otelcol-warden v0.0.0",
+		logreduce.NewFactory().Type(): "github.com/otelcol-warden/otelcol-warden v0.0.0",
 	})
 
 	factories.Connectors, err = otelcol.MakeFactoryMap[connector.Factory](
