@@ -17,14 +17,6 @@ import (
 	"github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard/internal/metadata"
 )
 
-// OverflowAttribute marks the series that collects everything beyond a metric's series cap (OTel SDK convention).
-const OverflowAttribute = "otel.metric.overflow"
-
-// Sentinel replaces the values of a label beyond its per-label value limit.
-const Sentinel = "__other__"
-
-var overflowPairHash = pairHash(keyHash(OverflowAttribute), 0x3b)
-
 // guard is the cardinality_guard processor. One mutex serialises the state: ConsumeMetrics,
 // the flush (the single writer of every re-aggregated series), detection and the report.
 type guard struct {

@@ -5,7 +5,28 @@ import (
 	"strings"
 
 	"github.com/otelcol-warden/otelcol-warden/internal/urlpath"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 )
+
+// normalizeStep is step 3, value normalisation: a string value of a label with normalisers
+// is rewritten into its class (memoised per label by the raw value's hash vh). It returns the
+// hash of the value as the step leaves it.
+func normalizeStep(ls *labelState, kv *attrKV, vh uint64, rs *routeState) uint64 {
+	if ls.normalize == nil || (!kv.replaced && kv.val.Type() != pcommon.ValueTypeStr) {
+		return vh
+	}
+	s := kv.repl
+	if !kv.replaced {
+		s = kv.val.Str()
+	}
+	n := ls.normalized(s, vh)
+	if n == s {
+		return vh
+	}
+	kv.repl, kv.replaced = n, true
+	rs.change(reasonValueNormalized)
+	return strHash(n)
+}
 
 // valueNormalizer rewrites one attribute value into its class. It returns the input
 // unchanged (and allocates nothing) when the value is already a class.

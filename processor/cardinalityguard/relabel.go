@@ -7,6 +7,36 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
+// relabelStep is step 1, the Prometheus relabel rules (metric_relabel_configs): it fills
+// g.scratch with the attributes the rules leave, or, without rules, with the attributes as
+// they are. It reports whether the rules drop the point.
+func (g *guard) relabelStep(mc *metricCtx, attrs pcommon.Map, inHash uint64, rs *routeState) ([]attrKV, bool) {
+	kvs := g.scratch[:0]
+	b := mc.b
+	if len(b.policy.relabel) == 0 {
+		for k, v := range attrs.All() {
+			kvs = append(kvs, attrKV{key: k, val: v})
+		}
+		return kvs, false
+	}
+	res := b.relabelFor(inHash, attrs, mc.m.Name(), g.cfg.LabelNames)
+	if res.drop {
+		return kvs, true
+	}
+	for _, kv := range res.kvs {
+		if kv.origKey != "" {
+			v, _ := attrs.Get(kv.origKey)
+			kvs = append(kvs, attrKV{key: kv.key, val: v})
+		} else {
+			kvs = append(kvs, attrKV{key: kv.key, repl: kv.value, replaced: true})
+		}
+	}
+	if !res.identity(attrs.Len()) {
+		rs.change(reasonLabelDropped)
+	}
+	return kvs, false
+}
+
 // relabelFor runs the Prometheus relabel rules on one input attribute set, memoised by the
 // set's hash (relabel rules are pure functions of the labels, and regex evaluation costs
 // microseconds). The rules see the metric name as __name__ and attribute names either

@@ -2,7 +2,6 @@ package cardinalityguard // import "github.com/otelcol-warden/otelcol-warden/pro
 
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/pmetric"
 )
 
 // attrKV is one attribute on its way through the steps; repl holds a rewritten string value.
@@ -32,154 +31,112 @@ type decision struct {
 	in        *inputState // set by the fast path of a re-aggregated input
 }
 
-// route runs steps 1-5 (relabel, deny list, normalisation, per-label limit, series cap) on
-// one point's attributes. The attributes themselves are not modified: the rewritten set is
-// left in g.scratch for the caller to build an output series from, only when one is created.
+// routeState is what the label steps found out about one point's attributes.
+type routeState struct {
+	changed bool   // some step changed the attribute set: the point folds
+	reason  string // the first step that changed it
+	// cacheable: see decision.cacheable; a step that depends on more than the attribute set
+	// and the budget's epoch clears it.
+	cacheable bool
+}
+
+// change records that a step changed the attribute set; the first reason is kept.
+func (rs *routeState) change(reason string) {
+	rs.changed = true
+	if rs.reason == "" {
+		rs.reason = reason
+	}
+}
+
+// route decides what happens to one point: it runs the steps in order, each in the file
+// named for it: relabel (relabel.go), deny list (deny.go), normalisation (normalize.go),
+// per-label value limit (labellimit.go) and series cap (seriescap.go). The attributes
+// themselves are not modified: the rewritten set is left in g.scratch for the caller to
+// build an output series from, only when one is created.
 func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) decision {
-	b, p := mc.b, mc.b.policy
 	if attrs.Len() > g.cfg.MaxAttributes {
 		return decision{drop: reasonTooManyAttributes}
 	}
-	relabeled := len(p.relabel) > 0
 	inHash := mapHash(attrs)
 	key := combine(mc.seriesBase, inHash)
-	// Fast paths. Both hold under the same conditions (same epoch, checked less than
-	// max_stale/2 ago, so that no admission, output or admitted label value they rely on can
-	// have been swept) and exclude each other when valid (a route is a function of the
-	// attribute set and the epoch), so they are tried in the order of the metric's last point.
+	if d, ok := g.knownRoute(mc, key, ts); ok {
+		return d
+	}
+	rs := routeState{cacheable: true}
+	kvs, dropped := g.relabelStep(mc, attrs, inHash, &rs)
+	if dropped {
+		return decision{drop: reasonRelabelDrop}
+	}
+	var outHash uint64
+	for i := range kvs {
+		kv := &kvs[i]
+		ls := mc.b.label(kv.key, g.detectBuckets, g.named)
+		if ls == nil {
+			untrackedKeyStep(kv, &rs)
+			continue
+		}
+		if g.denyStep(ls, kv, &rs) {
+			continue
+		}
+		vh := normalizeStep(ls, kv, kv.valueHash(), &rs)
+		vh = g.labelLimitStep(mc.b.policy, ls, kv, vh, &rs)
+		outHash += pairHash(ls.keyHash, vh)
+	}
+	g.scratch = kvs
+	d, adm := g.seriesCapStep(mc, key, outHash, &rs)
+	if d.drop != "" {
+		return d
+	}
+	return g.settle(mc, d, adm, ts, &rs)
+}
+
+// valueHash hashes the attribute's value as the steps left it so far.
+func (kv *attrKV) valueHash() uint64 {
+	if kv.replaced {
+		return strHash(kv.repl)
+	}
+	return valueHash(kv.val)
+}
+
+// knownRoute is the fast path of a series whose route is remembered. Both forms hold under
+// the same conditions (same epoch, checked less than max_stale/2 ago, so that no admission,
+// output or admitted label value they rely on can have been swept) and exclude each other
+// when valid (a route is a function of the attribute set and the epoch), so they are tried
+// in the order of the metric's last point.
+func (g *guard) knownRoute(mc *metricCtx, key uint64, ts pcommon.Timestamp) (decision, bool) {
 	if mc.lastFolded {
 		if d, ok := g.foldedFast(mc, key); ok {
-			return d
+			return d, true
 		}
 	}
 	// A series already checked and passing through skips the label steps (and the relabel
 	// rules: an admission is only marked checked by an input whose attribute set is exactly
 	// the output's, and relabelling is a pure function of that set).
+	b := mc.b
 	if adm := b.admitted[key]; adm != nil && !adm.aggregated && adm.epoch == b.epoch && g.clock-adm.checkedAt < g.recheck {
 		adm.lastSeen = g.clock
 		adm.lastTs = max(adm.lastTs, uint64(ts))
 		mc.lastFolded = false
-		return decision{inKey: key, outKey: key, adm: adm}
+		return decision{inKey: key, outKey: key, adm: adm}, true
 	}
 	if !mc.lastFolded {
 		if d, ok := g.foldedFast(mc, key); ok {
-			return d
+			return d, true
 		}
 	}
-	kvs := g.scratch[:0]
-	var outHash uint64
-	changed, reason, cacheable := false, "", true
-	if relabeled {
-		res := b.relabelFor(inHash, attrs, mc.m.Name(), g.cfg.LabelNames)
-		if res.drop {
-			return decision{drop: reasonRelabelDrop}
-		}
-		for _, kv := range res.kvs {
-			if kv.origKey != "" {
-				v, _ := attrs.Get(kv.origKey)
-				kvs = append(kvs, attrKV{key: kv.key, val: v})
-			} else {
-				kvs = append(kvs, attrKV{key: kv.key, repl: kv.value, replaced: true})
-			}
-		}
-		if !res.identity(attrs.Len()) {
-			changed, reason = true, reasonLabelDropped
-		}
-	} else {
-		for k, v := range attrs.All() {
-			kvs = append(kvs, attrKV{key: k, val: v})
-		}
-	}
-	for i := range kvs {
-		kv := &kvs[i]
-		var vh uint64
-		if kv.replaced {
-			vh = strHash(kv.repl)
-		} else {
-			vh = valueHash(kv.val)
-		}
-		ls := b.label(kv.key, g.detectBuckets, g.named)
-		var kh uint64
-		if ls != nil {
-			kh = ls.keyHash
-		} else {
-			kh = keyHash(kv.key)
-		}
-		if ls == nil {
-			kv.removed, changed, cacheable = true, true, false
-			reason = firstReason(reason, reasonLabelLimit)
-			continue
-		}
-		if ls.denied || (g.auto && ls.flagged && !ls.exclude) {
-			kv.removed, changed = true, true
-			reason = firstReason(reason, reasonLabelDropped)
-			continue
-		}
-		if norms := ls.normalize; norms != nil && (kv.replaced || kv.val.Type() == pcommon.ValueTypeStr) {
-			s := kv.repl
-			if !kv.replaced {
-				s = kv.val.Str()
-			}
-			n := ls.normalized(s, vh)
-			if n != s {
-				kv.repl, kv.replaced, changed = n, true, true
-				vh = strHash(n)
-				reason = firstReason(reason, reasonValueNormalized)
-			}
-		}
-		known := false
-		if ls.values != nil {
-			var seen uint32
-			if seen, known = ls.values[vh]; (known && seen != g.clock) || (!known && len(ls.values) < p.maxValues) {
-				ls.values[vh] = g.clock
-			} else if !known {
-				kv.repl, kv.replaced, changed, cacheable = Sentinel, true, true, false
-				ls.sentinels++
-				reason = firstReason(reason, reasonLabelLimit)
-			}
-		}
-		if ls.window != nil && !known {
-			ls.window[g.bucket].InsertHash(vh)
-		}
-		if kv.replaced && kv.repl == Sentinel {
-			vh = strHash(Sentinel)
-		}
-		outHash += pairHash(kh, vh)
-	}
-	g.scratch = kvs
+	return decision{}, false
+}
 
-	d := decision{inKey: key, outKey: combine(mc.seriesBase, outHash)}
-	adm := b.admitted[d.outKey]
-	if adm == nil {
-		if (p.maxSeries > 0 && len(b.admitted) >= p.maxSeries) || g.trackedSeries() >= g.cfg.State.MaxTrackedSeries {
-			// One overflow series per budget (scope, metric, rule) and metric type, whatever the
-			// resource: it is a tracked series, itself bounded by max_tracked_series.
-			d.overflow, changed = true, true
-			reason = reasonSeriesLimit
-			d.outKey = mc.overflow
-			if mc.m.Type() != pmetric.MetricTypeSummary { // summaries never fold into it
-				if _, ok := b.overflows[d.outKey]; !ok {
-					if g.trackedSeries() >= g.cfg.State.MaxTrackedSeries {
-						return decision{drop: reasonSeriesLimit}
-					}
-					g.overflowSeries++
-				}
-				b.overflows[d.outKey] = g.clock
-			}
-		} else {
-			adm = &admission{}
-			b.admitted[d.outKey] = adm
-			g.totalAdmitted++
-			d.fresh = true
-		}
-	}
-	if !changed && !adm.aggregated {
-		adm.lastSeen, adm.checkedAt, adm.epoch = g.clock, g.clock, b.epoch
+// settle turns the steps' findings into the decision: an unchanged point of a series no
+// input folds into passes through (and marks its admission checked); any other point folds.
+func (g *guard) settle(mc *metricCtx, d decision, adm *admission, ts pcommon.Timestamp, rs *routeState) decision {
+	if !rs.changed && !adm.aggregated {
+		adm.lastSeen, adm.checkedAt, adm.epoch = g.clock, g.clock, mc.b.epoch
 		adm.lastTs = max(adm.lastTs, uint64(ts))
 		d.adm = adm
 		return d
 	}
-	d.fold, d.reason, d.cacheable = true, reason, cacheable && !d.overflow
+	d.fold, d.reason, d.cacheable = true, rs.reason, rs.cacheable && !d.overflow
 	if d.reason == "" {
 		d.reason = reasonSharesOutput
 	}
@@ -193,9 +150,6 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 	}
 	return d
 }
-
-// trackedSeries counts the series state.max_tracked_series bounds: admitted and overflow.
-func (g *guard) trackedSeries() int { return g.totalAdmitted + g.overflowSeries }
 
 // foldedFast is the fast path of a re-aggregated input: its state remembers its route.
 func (g *guard) foldedFast(mc *metricCtx, key uint64) (decision, bool) {
@@ -219,11 +173,4 @@ func foldReasonIndex(r string) (uint8, bool) {
 		}
 	}
 	return 0, false
-}
-
-func firstReason(cur, r string) string {
-	if cur == "" {
-		return r
-	}
-	return cur
 }
