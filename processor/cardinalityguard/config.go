@@ -241,7 +241,14 @@ func createDefaultConfig() component.Config {
 	}
 }
 
-// Validate checks the configuration; every message names the offending key.
+// Validation follows the collector's convention: each nested struct validates its own keys
+// and confmap prefixes them with the path ("detection::window: must be positive",
+// "rules::0::normalize::1::kind: ..."), in the order of the fields. The one exception is the
+// top-level Policy: it is squashed into Config (its keys are top-level keys), but confmap
+// would prefix its errors with "policy::", a key that does not exist, so Config validates it,
+// and the normalize lists are validated by the Config or Rule that holds them.
+
+// Validate checks the top-level keys, the top-level policy and the cross-field rules.
 func (c *Config) Validate() error {
 	var errs []error
 	switch c.Mode {
@@ -249,174 +256,204 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("mode: %q is not one of enforce, auto, dry_run", c.Mode))
 	}
+	if c.Mode == ModeAuto && !c.Detection.Enabled {
+		errs = append(errs, errors.New("mode: auto requires detection::enabled"))
+	}
 	switch c.LabelNames {
 	case LabelNamesOTel, LabelNamesPrometheus:
 	default:
 		errs = append(errs, fmt.Errorf("label_names: %q is not one of otel, prometheus", c.LabelNames))
 	}
-	errs = append(errs, c.Policy.validate("")...)
-	for i := range c.Rules {
-		errs = append(errs, c.Rules[i].validate(fmt.Sprintf("rules[%d].", i))...)
-	}
-	if c.Detection.Enabled {
-		if c.Detection.Window <= 0 {
-			errs = append(errs, errors.New("detection.window: must be positive"))
-		}
-		if c.Detection.Buckets < 1 || c.Detection.Buckets > 60 {
-			errs = append(errs, errors.New("detection.buckets: must be between 1 and 60"))
-		}
-		if c.Detection.MaxNewValuesPerWindow <= 0 {
-			errs = append(errs, errors.New("detection.max_new_values_per_window: must be positive"))
-		}
-		if c.Detection.Cooldown < 0 {
-			errs = append(errs, errors.New("detection.cooldown: must not be negative"))
-		}
-		if c.Detection.ReleaseRatio <= 0 || c.Detection.ReleaseRatio > 1 {
-			errs = append(errs, errors.New("detection.release_ratio: must be in (0, 1]"))
-		}
-	} else if c.Mode == ModeAuto {
-		errs = append(errs, errors.New("mode: auto requires detection.enabled"))
-	}
-	if c.Reaggregation.FlushInterval <= 0 {
-		errs = append(errs, errors.New("reaggregation.flush_interval: must be positive"))
-	}
-	if c.Reaggregation.MaxStale < c.Reaggregation.FlushInterval {
-		errs = append(errs, errors.New("reaggregation.max_stale: must be at least reaggregation.flush_interval"))
-	}
-	if c.State.MaxTrackedSeries <= 0 {
-		errs = append(errs, errors.New("state.max_tracked_series: must be positive"))
-	}
-	if c.State.MaxReaggregationInputs <= 0 {
-		errs = append(errs, errors.New("state.max_reaggregation_inputs: must be positive"))
-	}
-	if c.State.MaxMetrics <= 0 {
-		errs = append(errs, errors.New("state.max_metrics: must be positive"))
-	}
-	if c.Report.Interval < 0 {
-		errs = append(errs, errors.New("report.interval: must not be negative (0 disables the report)"))
-	}
-	if c.Report.TopN < 0 || c.Report.TopN > 1000 {
-		errs = append(errs, errors.New("report.top_n: must be between 0 and 1000"))
-	}
+	errs = append(errs, c.Policy.validate()...)
 	if c.MaxAttributes <= 0 {
 		errs = append(errs, errors.New("max_attributes: must be positive"))
 	}
 	return errors.Join(errs...)
 }
 
-func (p *Policy) validate(prefix string) []error {
+func (p *Policy) validate() []error {
 	var errs []error
-	if _, err := parseRelabelConfigs(p.MetricRelabelConfigs); err != nil {
-		errs = append(errs, fmt.Errorf("%smetric_relabel_configs%w", prefix, err))
+	if err := validateRelabelConfigs(p.MetricRelabelConfigs); err != nil {
+		errs = append(errs, err)
 	}
-	errs = append(errs, validateNormalize(prefix, p.Normalize)...)
-	if p.MaxValuesPerLabel < 0 {
-		errs = append(errs, fmt.Errorf("%smax_values_per_label: must not be negative", prefix))
-	}
-	if p.MaxSeriesPerMetric < 0 {
-		errs = append(errs, fmt.Errorf("%smax_series_per_metric: must not be negative", prefix))
-	}
-	errs = append(errs, validateEnums(prefix, p.GaugeAggregation, p.HistogramBoundsMismatch, p.Summary, false)...)
+	errs = append(errs, validateNormalize(p.Normalize)...)
+	errs = append(errs, validateLimit("max_values_per_label", &p.MaxValuesPerLabel), validateLimit("max_series_per_metric", &p.MaxSeriesPerMetric))
+	errs = append(errs, validateEnums(p.GaugeAggregation, p.HistogramBoundsMismatch, p.Summary, false)...)
 	return errs
 }
 
-func (r *Rule) validate(prefix string) []error {
+// Validate checks one rule; confmap prefixes its keys with "rules::<index>".
+func (r *Rule) Validate() error {
 	var errs []error
 	if len(r.Metrics) == 0 && r.MetricsRegex == "" && len(r.Resource) == 0 {
-		errs = append(errs, fmt.Errorf("%smetrics: a rule needs metrics, metrics_regex or resource", prefix))
+		errs = append(errs, errors.New("metrics: a rule needs metrics, metrics_regex or resource"))
 	}
 	for i, g := range r.Metrics {
 		if _, err := path.Match(g, ""); err != nil {
-			errs = append(errs, fmt.Errorf("%smetrics[%d]: invalid glob %q: %w", prefix, i, g, err))
+			errs = append(errs, fmt.Errorf("metrics::%d: invalid glob %q: %w", i, g, err))
 		}
 	}
 	if r.MetricsRegex != "" {
 		if _, err := regexp.Compile("^(?:" + r.MetricsRegex + ")$"); err != nil {
-			errs = append(errs, fmt.Errorf("%smetrics_regex: %w", prefix, err))
+			errs = append(errs, fmt.Errorf("metrics_regex: %w", err))
 		}
 	}
-	if _, err := parseRelabelConfigs(r.MetricRelabelConfigs); err != nil {
-		errs = append(errs, fmt.Errorf("%smetric_relabel_configs%w", prefix, err))
+	if err := validateRelabelConfigs(r.MetricRelabelConfigs); err != nil {
+		errs = append(errs, err)
 	}
-	errs = append(errs, validateNormalize(prefix, r.Normalize)...)
-	if r.MaxValuesPerLabel != nil && *r.MaxValuesPerLabel < 0 {
-		errs = append(errs, fmt.Errorf("%smax_values_per_label: must not be negative", prefix))
-	}
-	if r.MaxSeriesPerMetric != nil && *r.MaxSeriesPerMetric < 0 {
-		errs = append(errs, fmt.Errorf("%smax_series_per_metric: must not be negative", prefix))
-	}
-	errs = append(errs, validateEnums(prefix, r.GaugeAggregation, r.HistogramBoundsMismatch, r.Summary, true)...)
-	return errs
+	errs = append(errs, validateNormalize(r.Normalize)...)
+	errs = append(errs, validateLimit("max_values_per_label", r.MaxValuesPerLabel), validateLimit("max_series_per_metric", r.MaxSeriesPerMetric))
+	errs = append(errs, validateEnums(r.GaugeAggregation, r.HistogramBoundsMismatch, r.Summary, true)...)
+	return errors.Join(errs...)
 }
 
-func validateEnums(prefix, gauge, bounds, summary string, allowEmpty bool) []error {
+// Validate checks detection when it is enabled.
+func (d *DetectionConfig) Validate() error {
+	if !d.Enabled {
+		return nil
+	}
+	var errs []error
+	if d.Window <= 0 {
+		errs = append(errs, errors.New("window: must be positive"))
+	}
+	if d.Buckets < 1 || d.Buckets > 60 {
+		errs = append(errs, errors.New("buckets: must be between 1 and 60"))
+	}
+	if d.MaxNewValuesPerWindow <= 0 {
+		errs = append(errs, errors.New("max_new_values_per_window: must be positive"))
+	}
+	if d.Cooldown < 0 {
+		errs = append(errs, errors.New("cooldown: must not be negative"))
+	}
+	if d.ReleaseRatio <= 0 || d.ReleaseRatio > 1 {
+		errs = append(errs, errors.New("release_ratio: must be in (0, 1]"))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the flush interval and the staleness bound.
+func (r *ReaggregationConfig) Validate() error {
+	var errs []error
+	if r.FlushInterval <= 0 {
+		errs = append(errs, errors.New("flush_interval: must be positive"))
+	}
+	if r.MaxStale < r.FlushInterval {
+		errs = append(errs, errors.New("max_stale: must be at least flush_interval"))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the memory bounds.
+func (s *StateConfig) Validate() error {
+	var errs []error
+	if s.MaxTrackedSeries <= 0 {
+		errs = append(errs, errors.New("max_tracked_series: must be positive"))
+	}
+	if s.MaxReaggregationInputs <= 0 {
+		errs = append(errs, errors.New("max_reaggregation_inputs: must be positive"))
+	}
+	if s.MaxMetrics <= 0 {
+		errs = append(errs, errors.New("max_metrics: must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the report settings.
+func (r *ReportConfig) Validate() error {
+	var errs []error
+	if r.Interval < 0 {
+		errs = append(errs, errors.New("interval: must not be negative (0 disables the report)"))
+	}
+	if r.TopN < 0 || r.TopN > 1000 {
+		errs = append(errs, errors.New("top_n: must be between 0 and 1000"))
+	}
+	return errors.Join(errs...)
+}
+
+// validateLimit checks a per-label or per-metric limit (nil: not set by a rule).
+func validateLimit(key string, n *int) error {
+	if n != nil && *n < 0 {
+		return fmt.Errorf("%s: must not be negative", key)
+	}
+	return nil
+}
+
+func validateEnums(gauge, bounds, summary string, allowEmpty bool) []error {
 	var errs []error
 	if !(allowEmpty && gauge == "") {
 		switch gauge {
 		case GaugeLast, GaugeSum, GaugeMin, GaugeMax:
 		default:
-			errs = append(errs, fmt.Errorf("%sgauge_aggregation: %q is not one of last, sum, min, max", prefix, gauge))
+			errs = append(errs, fmt.Errorf("gauge_aggregation: %q is not one of last, sum, min, max", gauge))
 		}
 	}
 	if !(allowEmpty && bounds == "") {
 		switch bounds {
 		case BoundsDrop, BoundsRebucket:
 		default:
-			errs = append(errs, fmt.Errorf("%shistogram_bounds_mismatch: %q is not one of drop, rebucket", prefix, bounds))
+			errs = append(errs, fmt.Errorf("histogram_bounds_mismatch: %q is not one of drop, rebucket", bounds))
 		}
 	}
 	if !(allowEmpty && summary == "") {
 		switch summary {
 		case SummaryRefuse, SummaryDrop:
 		default:
-			errs = append(errs, fmt.Errorf("%ssummary: %q is not one of refuse, drop", prefix, summary))
+			errs = append(errs, fmt.Errorf("summary: %q is not one of refuse, drop", summary))
 		}
 	}
 	return errs
 }
 
-func validateNormalize(prefix string, ns []NormalizeConfig) []error {
+func validateNormalize(ns []NormalizeConfig) []error {
 	var errs []error
 	for i, n := range ns {
-		key := fmt.Sprintf("%snormalize[%d]", prefix, i)
+		key := fmt.Sprintf("normalize::%d", i)
 		if len(n.Attributes) == 0 {
-			errs = append(errs, fmt.Errorf("%s.attributes: must list at least one attribute", key))
+			errs = append(errs, fmt.Errorf("%s::attributes: must list at least one attribute", key))
 		}
 		switch n.Kind {
 		case NormalizeURLPath, NormalizeErrorClass:
 		case NormalizeTemplates:
 			if len(n.Templates) == 0 {
-				errs = append(errs, fmt.Errorf("%s.templates: kind templates needs at least one template", key))
+				errs = append(errs, fmt.Errorf("%s::templates: kind templates needs at least one template", key))
 			}
 		default:
-			errs = append(errs, fmt.Errorf("%s.kind: %q is not one of url_path, error_class, templates", key, n.Kind))
+			errs = append(errs, fmt.Errorf("%s::kind: %q is not one of url_path, error_class, templates", key, n.Kind))
 		}
 		for j, t := range n.Templates {
 			if _, err := regexp.Compile("^(?:" + t.Regex + ")$"); err != nil {
-				errs = append(errs, fmt.Errorf("%s.templates[%d].regex: %w", key, j, err))
+				errs = append(errs, fmt.Errorf("%s::templates::%d::regex: %w", key, j, err))
 			}
 		}
 	}
 	return errs
 }
 
+// validateRelabelConfigs returns the first invalid relabel rule as "metric_relabel_configs::<index>: ...".
+func validateRelabelConfigs(raw []map[string]any) error {
+	if _, err := parseRelabelConfigs(raw); err != nil {
+		return fmt.Errorf("metric_relabel_configs::%w", err)
+	}
+	return nil
+}
+
 // parseRelabelConfigs turns the raw maps of metric_relabel_configs into validated Prometheus
 // relabel configs. The maps go through YAML so that Prometheus' own UnmarshalYAML applies its
 // defaults (action replace, separator ";", regex "(.*)") exactly as in prometheus.yml.
-// Errors start with "[i]: " so that callers can prefix the key.
+// Errors start with "<index>: " so that callers can prefix the key.
 func parseRelabelConfigs(raw []map[string]any) ([]*relabel.Config, error) {
 	out := make([]*relabel.Config, 0, len(raw))
 	for i, m := range raw {
 		b, err := yaml.Marshal(m)
 		if err != nil {
-			return nil, fmt.Errorf("[%d]: %w", i, err)
+			return nil, fmt.Errorf("%d: %w", i, err)
 		}
 		var rc relabel.Config
 		if err := yaml.UnmarshalStrict(b, &rc); err != nil {
-			return nil, fmt.Errorf("[%d]: %w", i, err)
+			return nil, fmt.Errorf("%d: %w", i, err)
 		}
 		if err := rc.Validate(model.UTF8Validation); err != nil {
-			return nil, fmt.Errorf("[%d]: %w", i, err)
+			return nil, fmt.Errorf("%d: %w", i, err)
 		}
 		out = append(out, &rc)
 	}

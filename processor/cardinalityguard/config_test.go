@@ -2,6 +2,7 @@ package cardinalityguard
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ func TestUnmarshalDefaultConfig(t *testing.T) {
 	cfg := factory.CreateDefaultConfig()
 	require.NoError(t, confmap.New().Unmarshal(&cfg))
 	assert.Equal(t, factory.CreateDefaultConfig(), cfg)
-	assert.NoError(t, cfg.(*Config).Validate())
+	assert.NoError(t, confmap.Validate(cfg))
 }
 
 func TestUnmarshalConfig(t *testing.T) {
@@ -24,7 +25,7 @@ func TestUnmarshalConfig(t *testing.T) {
 	require.NoError(t, err)
 	cfg := NewFactory().CreateDefaultConfig().(*Config)
 	require.NoError(t, cm.Unmarshal(cfg))
-	require.NoError(t, cfg.Validate())
+	require.NoError(t, confmap.Validate(cfg))
 	twenty, thousand := 20000, 1000
 	assert.Equal(t, &Config{
 		Mode:       ModeAuto,
@@ -71,13 +72,13 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"label names", func(c *Config) { c.LabelNames = "x" }, "label_names:"},
 		{"invalid relabel regex", func(c *Config) {
 			c.MetricRelabelConfigs = []map[string]any{{"action": "labeldrop", "regex": "("}}
-		}, "metric_relabel_configs[0]:"},
+		}, "metric_relabel_configs::0:"},
 		{"unknown relabel action", func(c *Config) {
 			c.MetricRelabelConfigs = []map[string]any{{"action": "explode"}}
-		}, "metric_relabel_configs[0]: unknown relabel action"},
+		}, "metric_relabel_configs::0: unknown relabel action"},
 		{"unknown relabel field", func(c *Config) {
 			c.MetricRelabelConfigs = []map[string]any{{"action": "drop", "regexx": "a"}}
-		}, "metric_relabel_configs[0]:"},
+		}, "metric_relabel_configs::0:"},
 		{"replace without target", func(c *Config) {
 			c.MetricRelabelConfigs = []map[string]any{{"action": "replace", "source_labels": []any{"a"}}}
 		}, "requires 'target_label'"},
@@ -88,37 +89,37 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"summary policy", func(c *Config) { c.Summary = "merge" }, "summary:"},
 		{"normaliser kind", func(c *Config) {
 			c.Normalize = []NormalizeConfig{{Attributes: []string{"a"}, Kind: "magic"}}
-		}, "normalize[0].kind:"},
+		}, "normalize::0::kind:"},
 		{"normaliser without attributes", func(c *Config) {
 			c.Normalize = []NormalizeConfig{{Kind: NormalizeURLPath}}
-		}, "normalize[0].attributes:"},
+		}, "normalize::0::attributes:"},
 		{"template regex", func(c *Config) {
 			c.Normalize = []NormalizeConfig{{Attributes: []string{"a"}, Kind: NormalizeTemplates, Templates: []TemplateConfig{{Regex: "[", Replacement: "x"}}}}
-		}, "normalize[0].templates[0].regex:"},
-		{"rule without match", func(c *Config) { c.Rules = []Rule{{Name: "r"}} }, "rules[0].metrics:"},
-		{"rule glob", func(c *Config) { c.Rules = []Rule{{Metrics: []string{"["}}} }, "rules[0].metrics[0]: invalid glob"},
-		{"rule regex", func(c *Config) { c.Rules = []Rule{{MetricsRegex: "("}} }, "rules[0].metrics_regex:"},
-		{"rule negative limit", func(c *Config) { n := -1; c.Rules = []Rule{{Metrics: []string{"a"}, MaxSeriesPerMetric: &n}} }, "rules[0].max_series_per_metric:"},
-		{"rule aggregation", func(c *Config) { c.Rules = []Rule{{Metrics: []string{"a"}, GaugeAggregation: "p99"}} }, "rules[0].gauge_aggregation:"},
-		{"detection window", func(c *Config) { c.Detection.Window = 0 }, "detection.window:"},
-		{"detection buckets", func(c *Config) { c.Detection.Buckets = 0 }, "detection.buckets:"},
-		{"detection threshold", func(c *Config) { c.Detection.MaxNewValuesPerWindow = 0 }, "detection.max_new_values_per_window:"},
-		{"release ratio", func(c *Config) { c.Detection.ReleaseRatio = 2 }, "detection.release_ratio:"},
-		{"auto without detection", func(c *Config) { c.Mode = ModeAuto; c.Detection.Enabled = false }, "mode: auto requires detection.enabled"},
-		{"flush interval", func(c *Config) { c.Reaggregation.FlushInterval = 0 }, "reaggregation.flush_interval:"},
-		{"max stale", func(c *Config) { c.Reaggregation.MaxStale = time.Second }, "reaggregation.max_stale:"},
-		{"tracked series", func(c *Config) { c.State.MaxTrackedSeries = 0 }, "state.max_tracked_series:"},
-		{"reaggregation inputs", func(c *Config) { c.State.MaxReaggregationInputs = -1 }, "state.max_reaggregation_inputs:"},
-		{"max metrics", func(c *Config) { c.State.MaxMetrics = 0 }, "state.max_metrics:"},
-		{"report interval", func(c *Config) { c.Report.Interval = -time.Second }, "report.interval:"},
-		{"top n", func(c *Config) { c.Report.TopN = 5000 }, "report.top_n:"},
+		}, "normalize::0::templates::0::regex:"},
+		{"rule without match", func(c *Config) { c.Rules = []Rule{{Name: "r"}} }, "rules::0: metrics:"},
+		{"rule glob", func(c *Config) { c.Rules = []Rule{{Metrics: []string{"["}}} }, "rules::0: metrics::0: invalid glob"},
+		{"rule regex", func(c *Config) { c.Rules = []Rule{{MetricsRegex: "("}} }, "rules::0: metrics_regex:"},
+		{"rule negative limit", func(c *Config) { n := -1; c.Rules = []Rule{{Metrics: []string{"a"}, MaxSeriesPerMetric: &n}} }, "rules::0: max_series_per_metric:"},
+		{"rule aggregation", func(c *Config) { c.Rules = []Rule{{Metrics: []string{"a"}, GaugeAggregation: "p99"}} }, "rules::0: gauge_aggregation:"},
+		{"detection window", func(c *Config) { c.Detection.Window = 0 }, "detection: window:"},
+		{"detection buckets", func(c *Config) { c.Detection.Buckets = 0 }, "detection: buckets:"},
+		{"detection threshold", func(c *Config) { c.Detection.MaxNewValuesPerWindow = 0 }, "detection: max_new_values_per_window:"},
+		{"release ratio", func(c *Config) { c.Detection.ReleaseRatio = 2 }, "detection: release_ratio:"},
+		{"auto without detection", func(c *Config) { c.Mode = ModeAuto; c.Detection.Enabled = false }, "mode: auto requires detection::enabled"},
+		{"flush interval", func(c *Config) { c.Reaggregation.FlushInterval = 0 }, "reaggregation: flush_interval:"},
+		{"max stale", func(c *Config) { c.Reaggregation.MaxStale = time.Second }, "reaggregation: max_stale:"},
+		{"tracked series", func(c *Config) { c.State.MaxTrackedSeries = 0 }, "state: max_tracked_series:"},
+		{"reaggregation inputs", func(c *Config) { c.State.MaxReaggregationInputs = -1 }, "state: max_reaggregation_inputs:"},
+		{"max metrics", func(c *Config) { c.State.MaxMetrics = 0 }, "state: max_metrics:"},
+		{"report interval", func(c *Config) { c.Report.Interval = -time.Second }, "report: interval:"},
+		{"top n", func(c *Config) { c.Report.TopN = 5000 }, "report: top_n:"},
 		{"max attributes", func(c *Config) { c.MaxAttributes = 0 }, "max_attributes:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := createDefaultConfig().(*Config)
 			tt.mutate(cfg)
-			err := cfg.Validate()
+			err := confmap.Validate(cfg) // as the collector validates it: nested structs, key paths prefixed
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
@@ -135,4 +136,27 @@ func TestRuleInheritsUnsetFieldsFromTopLevel(t *testing.T) {
 	assert.Equal(t, cfg.MaxValuesPerLabel, ps[0].maxValues)
 	assert.Contains(t, ps[0].deny, "user_id")
 	assert.Equal(t, "default", ps[1].name)
+}
+
+func TestValidateReportsEveryErrorWithItsPathInFieldOrder(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Mode = "block"
+	cfg.MaxAttributes = 0
+	cfg.Rules = []Rule{{Metrics: []string{"a"}}, {Metrics: []string{"b"}, Normalize: []NormalizeConfig{{Attributes: []string{"x"}, Kind: "magic"}}}}
+	cfg.Detection.Window = 0
+	cfg.State.MaxMetrics = 0
+	cfg.Report.TopN = -1
+	want := []string{
+		`mode: "block" is not one of enforce, auto, dry_run`,
+		"max_attributes: must be positive",
+		`rules::1: normalize::0::kind: "magic" is not one of url_path, error_class, templates`,
+		"detection: window: must be positive",
+		"state: max_metrics: must be positive",
+		"report: top_n: must be between 0 and 1000",
+	}
+	for range 3 { // the same order every time
+		err := confmap.Validate(cfg)
+		require.Error(t, err)
+		assert.Equal(t, want, strings.Split(err.Error(), "\n"))
+	}
 }

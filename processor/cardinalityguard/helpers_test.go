@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/confmap"
+
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -37,7 +39,7 @@ func newTestGuardWith(t testing.TB, set processor.Settings, mutate func(*Config)
 	if mutate != nil {
 		mutate(cfg)
 	}
-	require.NoError(t, cfg.Validate())
+	require.NoError(t, confmap.Validate(cfg))
 	sink := new(consumertest.MetricsSink)
 	g, err := newGuard(cfg, set, sink)
 	require.NoError(t, err)
