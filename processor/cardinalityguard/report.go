@@ -15,7 +15,7 @@ import (
 // /api/v1/status/tsdb, so tools that read that endpoint read this too. Label values are
 // never reported (they are the data, possibly personal): seriesCountByLabelValuePair stays
 // empty, and the extra members name metrics and labels only. Metric names, label keys and
-// scope values appear verbatim only when configured or safe, else as "hash:<8 hex>" (redact.go).
+// scope values appear verbatim only when configured or safe, else as "hash:<8 hex>" (reportnames.go).
 type Report struct {
 	Status string     `json:"status"`
 	Data   ReportData `json:"data"`
