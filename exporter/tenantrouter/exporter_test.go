@@ -491,7 +491,9 @@ func TestUnreachableEndpointIsAnErrorNotACrash(t *testing.T) {
 	h := startLogs(t, cfg, tt)
 	err := h.exp.ConsumeLogs(context.Background(), makeLogs(logRecord{namespace: "payments", id: "p1"}))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `tenant "payments": request to http://127.0.0.1:1/v1/logs failed`)
+	// otlp_http's wording, prefixed with the tenant: "tenant "payments": failed to make an HTTP request: Post "http://127.0.0.1:1/v1/logs": ..."
+	assert.Contains(t, err.Error(), `tenant "payments": `)
+	assert.Contains(t, err.Error(), `"http://127.0.0.1:1/v1/logs"`)
 	assert.False(t, consumererror.IsPermanent(err))
 	assert.Equal(t, int64(1), counter(t, tt, "exporter_tenant_router_requests", tenant("payments"), attribute.String("status_class", "transport_error")))
 }

@@ -232,3 +232,9 @@ func laneID(parent component.ID, tenant string) component.ID {
 	}
 	return component.NewIDWithName(parent.Type(), name)
 }
+
+// laneIdentity is what a lane's counters need to know: its tenant and telemetry attributes.
+type laneIdentity struct {
+	tenant string
+	attrs  metric.MeasurementOption
+}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"runtime"
 	"strings"
 	"sync"
 
@@ -30,9 +29,10 @@ type signalOps[T any] struct {
 	newData   func() T
 	count     func(T) int
 	split     func(T, *batch[T])
-	marshal   func(T) ([]byte, error)
 	moveAll   func(from, to T)
 	newHelper func(ctx context.Context, set exporter.Settings, cfg component.Config, push func(context.Context, T) error, opts ...exporterhelper.Option) (component.Component, func(context.Context, T) error, error)
+	// newOTLPHTTP creates the stock otlp_http exporter of a lane for this signal.
+	newOTLPHTTP func(ctx context.Context, set exporter.Settings, cfg component.Config) (component.Component, func(context.Context, T) error, error)
 	// partialError wraps an error with the data that may be retried upstream (consumererror.NewLogs ...).
 	partialError func(error, T) error
 }
@@ -45,7 +45,7 @@ type router[T any] struct {
 	sig       signalOps[T]
 	resolver  *resolver
 	lanes     *laneSet[T]
-	sender    *otlpSender
+	endpoint  string // the signal's URL, as otlp_http composes it
 	telemetry *metadata.TelemetryBuilder
 	queued    bool
 
@@ -66,18 +66,13 @@ func newRouter[T any](set exporter.Settings, cfg *Config, sig signalOps[T], sign
 		return nil, err
 	}
 	r := &router[T]{
-		cfg:       cfg,
-		set:       set,
-		sig:       sig,
-		resolver:  newResolver(cfg),
-		telemetry: tb,
-		queued:    cfg.QueueConfig.HasValue(),
-		sender: &otlpSender{
-			url:       endpoint,
-			header:    cfg.Header,
-			userAgent: fmt.Sprintf("%s/%s (%s/%s)", set.BuildInfo.Description, set.BuildInfo.Version, runtime.GOOS, runtime.GOARCH),
-			telemetry: tb,
-		},
+		cfg:              cfg,
+		set:              set,
+		sig:              sig,
+		resolver:         newResolver(cfg),
+		telemetry:        tb,
+		queued:           cfg.QueueConfig.HasValue(),
+		endpoint:         endpoint,
 		droppedNoTenant:  reasonAttr("no_tenant"),
 		droppedLimit:     reasonAttr("tenant_limit"),
 		overflowPerBatch: metric.WithAttributeSet(attribute.NewSet(attribute.String("limit", "per_batch"))),
@@ -109,11 +104,13 @@ func composeSignalURL(cfg *Config, signalURL, signal string) (string, error) {
 }
 
 func (r *router[T]) Start(ctx context.Context, host component.Host) error {
+	// Each lane's otlp_http builds its own client; building one here makes a bad client setting
+	// (TLS files, unknown auth extension) fail start-up even when no lane opens at start.
 	client, err := r.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), r.set.TelemetrySettings)
 	if err != nil {
 		return fmt.Errorf("tenant_router: building HTTP client: %w", err)
 	}
-	r.sender.client = client
+	client.CloseIdleConnections()
 	if err := r.telemetry.RegisterExporterTenantRouterTenantsCallback(func(_ context.Context, o metric.Int64Observer) error {
 		o.Observe(int64(r.lanes.count()))
 		return nil
@@ -131,9 +128,6 @@ func (r *router[T]) Shutdown(ctx context.Context) error {
 	var err error
 	r.shutdownOnce.Do(func() {
 		err = r.lanes.shutdown(ctx)
-		if r.sender.client != nil {
-			r.sender.client.CloseIdleConnections()
-		}
 		r.telemetry.Shutdown()
 	})
 	return err
@@ -144,35 +138,61 @@ func (r *router[T]) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: true}
 }
 
-// openLane builds one tenant's exporterhelper exporter with the configured queue, retry and timeout.
+// openLane builds one tenant's lane: its stock otlp_http exporter (see laneexporter.go), wrapped
+// in an exporterhelper exporter with the configured queue, retry and timeout.
 func (r *router[T]) openLane(ctx context.Context, tenant string, host component.Host) (*lane[T], error) {
 	id := laneIdentity{tenant: tenant, attrs: tenantAttrs(tenant)}
 	set := r.set
 	set.ID = laneID(r.set.ID, tenant)
 	set.Logger = r.set.Logger.With(zap.String("tenant", tenant))
-	push := func(ctx context.Context, data T) error {
-		body, err := r.sig.marshal(data)
-		records := r.sig.count(data)
-		if err != nil {
-			r.telemetry.ExporterTenantRouterRecordsFailed.Add(ctx, int64(records), id.attrs)
-			return consumererror.NewPermanent(fmt.Errorf("tenant %q: marshalling OTLP: %w", tenant, err))
-		}
-		return r.sender.send(ctx, id, body, records)
+	counter := newRequestCounter(r.telemetry, tenant)
+	otlp, send, err := r.sig.newOTLPHTTP(ctx, laneExporterSettings(set), laneExporterConfig(r.cfg, r.sig.name, r.endpoint, tenant))
+	if err != nil {
+		return nil, err
 	}
-	helper, consume, err := r.sig.newHelper(ctx, set, r.cfg, push,
+	if err = otlp.Start(ctx, newLaneHost(host, counter)); err != nil {
+		return nil, err
+	}
+	stopOTLP := func(ctx context.Context) error {
+		err := otlp.Shutdown(ctx)
+		counter.closeIdleConnections()
+		return err
+	}
+	helper, consume, err := r.sig.newHelper(ctx, set, r.cfg, r.countedPush(id, send),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}),
 		// the http.Client enforces the configured timeout, as in otlp_http.
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
 		exporterhelper.WithRetry(r.cfg.RetryConfig),
 		exporterhelper.WithQueue(r.cfg.QueueConfig),
+		exporterhelper.WithShutdown(stopOTLP),
 	)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, stopOTLP(ctx))
 	}
 	if err := helper.Start(ctx, host); err != nil {
-		return nil, err
+		return nil, errors.Join(err, helper.Shutdown(ctx))
 	}
 	return &lane[T]{laneIdentity: id, helper: helper, consume: consume}, nil
+}
+
+// countedPush sends one request through the lane's otlp_http and counts its records as sent,
+// retried (handed back to the lane's retry) or failed (dropped as permanent). Errors name the
+// tenant; they keep otlp_http's permanent and throttle (Retry-After) marks.
+func (r *router[T]) countedPush(id laneIdentity, send func(context.Context, T) error) func(context.Context, T) error {
+	return func(ctx context.Context, data T) error {
+		records := int64(r.sig.count(data))
+		err := send(ctx, data)
+		switch {
+		case err == nil:
+			r.telemetry.ExporterTenantRouterRecordsSent.Add(ctx, records, id.attrs)
+			return nil
+		case consumererror.IsPermanent(err):
+			r.telemetry.ExporterTenantRouterRecordsFailed.Add(ctx, records, id.attrs)
+		default:
+			r.telemetry.ExporterTenantRouterRecordsRetried.Add(ctx, records, id.attrs)
+		}
+		return fmt.Errorf("tenant %q: %w", id.tenant, err)
+	}
 }
 
 // consume splits one batch by tenant and hands each part to its lane. Parts that fail come back to the

@@ -11,11 +11,8 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 )
 
 // tracesExporter, metricsExporter and logsExporter give the generic router the per-signal method names.
@@ -66,12 +63,16 @@ var tracesOps = signalOps[ptrace.Traces]{
 	newData: ptrace.NewTraces,
 	count:   ptrace.Traces.SpanCount,
 	split:   splitTraces,
-	marshal: func(td ptrace.Traces) ([]byte, error) {
-		return ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
-	},
 	moveAll: func(from, to ptrace.Traces) { from.ResourceSpans().MoveAndAppendTo(to.ResourceSpans()) },
 	newHelper: func(ctx context.Context, set exporter.Settings, cfg component.Config, push func(context.Context, ptrace.Traces) error, opts ...exporterhelper.Option) (component.Component, func(context.Context, ptrace.Traces) error, error) {
 		e, err := exporterhelper.NewTraces(ctx, set, cfg, push, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return e, e.ConsumeTraces, nil
+	},
+	newOTLPHTTP: func(ctx context.Context, set exporter.Settings, cfg component.Config) (component.Component, func(context.Context, ptrace.Traces) error, error) {
+		e, err := otlpHTTPFactory.CreateTraces(ctx, set, cfg)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -85,12 +86,16 @@ var metricsOps = signalOps[pmetric.Metrics]{
 	newData: pmetric.NewMetrics,
 	count:   pmetric.Metrics.DataPointCount,
 	split:   splitMetrics,
-	marshal: func(md pmetric.Metrics) ([]byte, error) {
-		return pmetricotlp.NewExportRequestFromMetrics(md).MarshalProto()
-	},
 	moveAll: func(from, to pmetric.Metrics) { from.ResourceMetrics().MoveAndAppendTo(to.ResourceMetrics()) },
 	newHelper: func(ctx context.Context, set exporter.Settings, cfg component.Config, push func(context.Context, pmetric.Metrics) error, opts ...exporterhelper.Option) (component.Component, func(context.Context, pmetric.Metrics) error, error) {
 		e, err := exporterhelper.NewMetrics(ctx, set, cfg, push, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return e, e.ConsumeMetrics, nil
+	},
+	newOTLPHTTP: func(ctx context.Context, set exporter.Settings, cfg component.Config) (component.Component, func(context.Context, pmetric.Metrics) error, error) {
+		e, err := otlpHTTPFactory.CreateMetrics(ctx, set, cfg)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -104,12 +109,16 @@ var logsOps = signalOps[plog.Logs]{
 	newData: plog.NewLogs,
 	count:   plog.Logs.LogRecordCount,
 	split:   splitLogs,
-	marshal: func(ld plog.Logs) ([]byte, error) {
-		return plogotlp.NewExportRequestFromLogs(ld).MarshalProto()
-	},
 	moveAll: func(from, to plog.Logs) { from.ResourceLogs().MoveAndAppendTo(to.ResourceLogs()) },
 	newHelper: func(ctx context.Context, set exporter.Settings, cfg component.Config, push func(context.Context, plog.Logs) error, opts ...exporterhelper.Option) (component.Component, func(context.Context, plog.Logs) error, error) {
 		e, err := exporterhelper.NewLogs(ctx, set, cfg, push, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return e, e.ConsumeLogs, nil
+	},
+	newOTLPHTTP: func(ctx context.Context, set exporter.Settings, cfg component.Config) (component.Component, func(context.Context, plog.Logs) error, error) {
+		e, err := otlpHTTPFactory.CreateLogs(ctx, set, cfg)
 		if err != nil {
 			return nil, nil, err
 		}
