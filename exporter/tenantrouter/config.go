@@ -6,6 +6,7 @@ package tenantrouter // import "github.com/otelcol-warden/otelcol-warden/exporte
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 
@@ -97,15 +98,15 @@ func (cfg *Config) Validate() error {
 	if cfg.ClientConfig.Endpoint == "" && cfg.TracesEndpoint == "" && cfg.MetricsEndpoint == "" && cfg.LogsEndpoint == "" {
 		errs = append(errs, errors.New("endpoint: at least one of endpoint, traces_endpoint, metrics_endpoint, logs_endpoint must be set"))
 	}
-	for key, raw := range map[string]string{
-		"endpoint": cfg.ClientConfig.Endpoint, "traces_endpoint": cfg.TracesEndpoint,
-		"metrics_endpoint": cfg.MetricsEndpoint, "logs_endpoint": cfg.LogsEndpoint,
+	for _, e := range []struct{ key, raw string }{ // in the order of the keys, so errors come in a stable order
+		{"endpoint", cfg.ClientConfig.Endpoint}, {"traces_endpoint", cfg.TracesEndpoint},
+		{"metrics_endpoint", cfg.MetricsEndpoint}, {"logs_endpoint", cfg.LogsEndpoint},
 	} {
-		if raw == "" {
+		if e.raw == "" {
 			continue
 		}
-		if u, err := url.Parse(raw); err != nil || u.Scheme == "" || u.Host == "" {
-			errs = append(errs, fmt.Errorf("%s: %q is not an absolute http(s) URL", key, raw))
+		if u, err := url.Parse(e.raw); err != nil || u.Scheme == "" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: %q is not an absolute http(s) URL", e.key, e.raw))
 		}
 	}
 	if !httpguts.ValidHeaderFieldName(cfg.Header) {
@@ -171,7 +172,8 @@ func (r *RuleConfig) validate(key string) []error {
 	if r.Unmapped == UnmappedSkip && len(r.Mapping) == 0 && r.Tenant == "" {
 		errs = append(errs, fmt.Errorf(`%s.unmapped: "skip" needs a mapping`, key))
 	}
-	for value, tenant := range r.Mapping {
+	for _, value := range slices.Sorted(maps.Keys(r.Mapping)) {
+		tenant := r.Mapping[value]
 		if reason := validateTenant(tenant); reason != reasonNone {
 			errs = append(errs, fmt.Errorf("%s.mapping[%q]: %q is not a valid tenant ID (%s)", key, value, tenant, reason))
 		}

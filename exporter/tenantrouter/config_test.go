@@ -4,6 +4,7 @@
 package tenantrouter
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -146,5 +147,27 @@ func TestValidateTenant(t *testing.T) {
 	}
 	for tenant, want := range tests {
 		assert.Equal(t, want, validateTenant(tenant), "tenant %q", tenant)
+	}
+}
+
+func TestValidateReportsErrorsInAStableOrder(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.ClientConfig.Endpoint = "not-a-url"
+	cfg.TracesEndpoint, cfg.MetricsEndpoint, cfg.LogsEndpoint = "x", "y", "z"
+	cfg.DefaultTenant = "shared"
+	cfg.Rules = []RuleConfig{{Attribute: "ns", Mapping: map[string]string{"d": "..", "a": "a/b", "c": " ", "b": "."}}}
+	first := cfg.Validate()
+	require.Error(t, first)
+	lines := strings.Split(first.Error(), "\n")
+	require.Len(t, lines, 8)
+	assert.True(t, strings.HasPrefix(lines[0], "endpoint: "))
+	assert.True(t, strings.HasPrefix(lines[1], "traces_endpoint: "))
+	assert.True(t, strings.HasPrefix(lines[2], "metrics_endpoint: "))
+	assert.True(t, strings.HasPrefix(lines[3], "logs_endpoint: "))
+	for i, key := range []string{"a", "b", "c", "d"} {
+		assert.True(t, strings.HasPrefix(lines[4+i], fmt.Sprintf("rules[0].mapping[%q]: ", key)), lines[4+i])
+	}
+	for range 10 {
+		assert.Equal(t, first.Error(), cfg.Validate().Error())
 	}
 }
