@@ -95,6 +95,11 @@ func run(collectorBin, config, dataDir, keyFile string, requests int, duration t
 		_ = stop()
 		return err
 	}
+	cache, err := newNoisyCache(ctx, grpcEndpoint, providers, seed)
+	if err != nil {
+		_ = stop()
+		return err
+	}
 	fmt.Printf("demo: the shop serves %d requests over %s...\n", requests, duration)
 	// Paced rather than sent at once, so tail_policy sees its per-route latency baselines learned in the
 	// first seconds (local.yaml uses 10 s baseline sub-windows) and judges the later slow outliers by them.
@@ -103,6 +108,7 @@ func run(collectorBin, config, dataDir, keyFile string, requests int, duration t
 	for range requests {
 		<-pace.C
 		shop.request(ctx, time.Now())
+		cache.burst(ctx)
 	}
 	pace.Stop()
 	if err := providers.shutdown(ctx); err != nil {
@@ -120,7 +126,16 @@ func run(collectorBin, config, dataDir, keyFile string, requests int, duration t
 	if scrapeErr != nil {
 		return fmt.Errorf("reading the collector's own metrics: %w", scrapeErr)
 	}
-	return printSummary(os.Stdout, &shop.sent, out, selfMetrics)
+	shop.sent.logs += cache.sent // the row "log records" counts every record sent
+	if err := printSummary(os.Stdout, &shop.sent, out, selfMetrics); err != nil {
+		return err
+	}
+	logs, err := out.logs()
+	if err != nil {
+		return err
+	}
+	printLogSavings(os.Stdout, selfMetrics, logs, cache.sent)
+	return nil
 }
 
 func freeEndpoints(n int) ([]string, error) {
