@@ -49,7 +49,11 @@ func startCollector(bin string, configs []string, env []string, dir string, with
 	for _, f := range configs {
 		args = append(args, "--config", f)
 	}
-	env = append(env, "BENCH_OTLP_ENDPOINT="+endpoint)
+	telemetry, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	env = append(env, "BENCH_OTLP_ENDPOINT="+endpoint, "BENCH_TELEMETRY_PORT="+telemetry[strings.LastIndexByte(telemetry, ':')+1:])
 	if withPprof {
 		if c.pprof, err = freePort(); err != nil {
 			return nil, err
