@@ -20,6 +20,7 @@ type options struct {
 	rounds                int
 	duration              time.Duration
 	profileDuration       time.Duration
+	warmup                time.Duration
 	workers               int
 	only                  string
 	out                   string
@@ -43,7 +44,8 @@ func run() error {
 	flag.StringVar(&o.loadgen, "loadgen", "bin/loadgen", "the load generator binary (tools/loadgen)")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds per pair; each round runs both sides, alternating which goes first")
 	flag.DurationVar(&o.duration, "duration", 6*time.Second, "load per run")
-	flag.DurationVar(&o.profileDuration, "profile-duration", 8*time.Second, "length of each CPU profile (the load runs 2s longer)")
+	flag.DurationVar(&o.profileDuration, "profile-duration", 6*time.Second, "length of each CPU profile (the load runs 2s longer)")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "wait after the OTLP port opens before the CPU baseline (start-up work is not counted)")
 	flag.IntVar(&o.workers, "workers", 4, "loadgen's concurrent export calls")
 	flag.StringVar(&o.only, "pairs", "", "comma-separated pair names to run (default: all)")
 	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "Markdown file whose bench-e2e section is replaced; empty: print only")

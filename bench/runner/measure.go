@@ -91,7 +91,7 @@ func runOnce(o *options, p pair, s side, env []string, tag string, withPprof boo
 			c.kill()
 		}
 	}()
-	time.Sleep(500 * time.Millisecond) // let start-up work (first GC, timers) pass before the baseline
+	time.Sleep(o.warmup) // let start-up work (first GC, timers) pass before the baseline
 	cpu0, err := c.cpuSeconds()
 	if err != nil {
 		return runResult{}, err
