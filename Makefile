@@ -11,7 +11,8 @@ UNIT_PKGS   := ./internal/... ./processor/... ./exporter/... ./extension/... ./t
 COMPONENT_DIRS := $(wildcard processor/*/ exporter/*/ extension/*/)
 
 .PHONY: build run demo test unit-test e2e-test k8s-test validate-configs \
-        generate check-generate eval-pii eval-logreduce bench bench-e2e bench-peer clean
+        generate check-generate eval-pii eval-logreduce bench bench-e2e bench-peer clean \
+        image dist release-test
 
 ## build: compile bin/otelcol-warden from the committed ocb output (no ocb run needed)
 build:
@@ -31,7 +32,7 @@ demo: build data/pii-scrub.key
 	$(GO) run ./tools/demo --collector $(BIN) --config configs/local.yaml
 
 ## test: everything CI runs
-test: check-generate unit-test build e2e-test k8s-test
+test: check-generate unit-test build e2e-test k8s-test release-test
 
 unit-test:
 	$(GO) test $(GOTEST_FLAGS) -race $(UNIT_PKGS)
@@ -89,5 +90,24 @@ bench-e2e: build bench-peer
 bench-peer:
 	./scripts/bench-e2e-peer.sh
 
+# Release artefacts, all in dist/ (scripts/release-build.sh says how): the version is dist.version in
+# builder-config.yaml, stamped with the commit and build date; the image is
+# ghcr.io/otelcol-warden/otelcol-warden:<dist.version>, the tag the Kubernetes manifests and README name.
+RELEASE_BUILD  := ./scripts/release-build.sh
+DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/arm64
+
+## image: the OCI image (podman, FROM scratch), saved to dist/ as an OCI archive, plus dist/checksums.txt
+image:
+	$(RELEASE_BUILD) image
+
+## dist: an archive (binary, LICENSE, README.md) and a CycloneDX SBOM per DIST_PLATFORMS, dist/checksums.txt
+dist:
+	$(RELEASE_BUILD) dist $(DIST_PLATFORMS)
+
+## release-test: the image reference and version agree everywhere; with WARDEN_RELEASE_DIST=dist (after
+## `make image dist`, as .ci/run does) also the artefact checks: image file system, binary, archives, SBOMs
+release-test:
+	$(GO) test $(GOTEST_FLAGS) ./tests/release/...
+
 clean:
-	rm -rf bin data .gen
+	rm -rf bin data .gen .build dist
