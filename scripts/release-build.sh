@@ -58,12 +58,14 @@ generate() {
     exit 1
   fi
   rm -f "$config"
-  # The copy must be the committed ocb output except for the version literal.
+  # The copy must be the committed ocb output except for the version literal in main.go.
   local diffs
-  diffs=$(diff -r cmd/otelcol-warden "$out" | grep -E '^[<>]' || true)
-  if [ "$(grep -c . <<<"$diffs")" -ne 2 ] || grep -vqE '^[<>]\s+Version:\s+"' <<<"$diffs"; then
+  diffs=$(diff cmd/otelcol-warden/main.go "$out/main.go" | grep -E '^[<>]' || true)
+  if [ "$(ls "$out")" != "$(ls cmd/otelcol-warden)" ] ||
+     ! (cd cmd/otelcol-warden && for f in *; do [ "$f" = main.go ] || cmp -s "$f" "../../$out/$f" || exit 1; done) ||
+     [ "$(grep -c . <<<"$diffs")" -ne 2 ] || grep -vqE '^[<>]\s+Version:\s+"' <<<"$diffs"; then
     echo "release-build: the stamped ocb output differs from cmd/otelcol-warden beyond the version:" >&2
-    echo "$diffs" >&2
+    diff -r cmd/otelcol-warden "$out" >&2 || true
     exit 1
   fi
   echo "$want" > "$out/.stamp"
@@ -133,9 +135,12 @@ dist() {
     cp LICENSE README.md "$stage/"
     tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner -C "$stage" -cf - \
       otelcol-warden LICENSE README.md | gzip -n -9 > "dist/$name.tar.gz"
-    # The SBOM describes the module graph of this platform's build, as `go build` resolved it.
-    (cd .build/otelcol-warden && CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch \
-      go run "$CYCLONEDX_GOMOD" app -json -licenses -noserial -notimestamp -output "../../dist/$name.cdx.json" .)
+    # The SBOM is read from the archived binary itself (the module list and build settings Go embeds), so
+    # it lists exactly what was linked for this platform. (`app` mode would read the module graph instead,
+    # but needs the version from git, which it cannot read in a git worktree. Its licence detection would
+    # fetch the main module from the module proxy, where it is not, so the SBOM has no licence fields.)
+    go run "$CYCLONEDX_GOMOD" bin -json -noserial -notimestamp -version "v$(stamped_version)" \
+      -output "dist/$name.cdx.json" "$stage/otelcol-warden"
     echo "release-build: dist/$name.tar.gz ($(stat -c %s "dist/$name.tar.gz") bytes), dist/$name.cdx.json"
   done
 }
