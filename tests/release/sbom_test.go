@@ -1,6 +1,8 @@
 package release
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"strings"
@@ -13,12 +15,13 @@ type cycloneDX struct {
 	SpecVersion string `json:"specVersion"`
 	Metadata    struct {
 		Component struct {
-			Name       string `json:"name"`
-			Properties []struct {
-				Name  string `json:"name"`
-				Value string `json:"value"`
-			} `json:"properties"`
+			Name    string `json:"name"`
+			Version string `json:"version"`
 		} `json:"component"`
+		Properties []struct {
+			Name  string `json:"name"`
+			Value string `json:"value"`
+		} `json:"properties"`
 	} `json:"metadata"`
 	Components []struct {
 		Name    string `json:"name"`
@@ -30,7 +33,7 @@ type cycloneDX struct {
 // ownModule is this repository's root module, built from the checkout (replaced by ../..), not released.
 const ownModule = "github.com/otelcol-warden/otelcol-warden"
 
-// Each archive has its SBOM, made for its platform, listing every module of the manifest at the version
+// Each archive has its SBOM, read from the archived binary (its SHA-256, GOOS and GOARCH), listing every module of the manifest at the version
 // of the pinned train (core v0.161.0, stable v1.67.0, contrib v0.161.0), and no collector module of
 // another release.
 func TestSBOMs(t *testing.T) {
@@ -59,11 +62,19 @@ func TestSBOMs(t *testing.T) {
 			}
 			goos, goarch, _ := strings.Cut(platform, "_")
 			props := map[string]string{}
-			for _, p := range bom.Metadata.Component.Properties {
+			for _, p := range bom.Metadata.Properties {
 				props[p.Name] = p.Value
 			}
 			if props["cdx:gomod:build:env:GOOS"] != goos || props["cdx:gomod:build:env:GOARCH"] != goarch {
 				t.Errorf("SBOM made for GOOS=%q GOARCH=%q, want %s/%s", props["cdx:gomod:build:env:GOOS"], props["cdx:gomod:build:env:GOARCH"], goos, goarch)
+			}
+			_, contents := readArchive(t, archive)
+			sum := sha256.Sum256(contents["otelcol-warden"])
+			if got := props["cdx:gomod:binary:hash:SHA-256"]; got != hex.EncodeToString(sum[:]) {
+				t.Errorf("SBOM describes a binary with SHA-256 %q, not the archived one (%x)", got, sum)
+			}
+			if want := stampedVersionPattern(t); !want.MatchString(strings.TrimPrefix(bom.Metadata.Component.Version, "v")) {
+				t.Errorf("SBOM main component version %q, want v<%s>", bom.Metadata.Component.Version, want)
 			}
 			listed := map[string]string{}
 			for _, c := range bom.Components {
