@@ -23,17 +23,24 @@ import (
 // ones every release ships.
 func archives(t *testing.T) map[string]string {
 	t.Helper()
+	found := archivePaths(t)
+	for _, platform := range []string{"linux_amd64", "linux_arm64"} {
+		if found[platform] == "" {
+			t.Errorf("no otelcol-warden_%s_%s.tar.gz in %s (run `make dist`)", version(t), platform, distDir(t))
+		}
+	}
+	return found
+}
+
+// archivePaths returns the release archives in dist/ by platform.
+func archivePaths(t *testing.T) map[string]string {
+	t.Helper()
 	dir := distDir(t)
 	prefix := "otelcol-warden_" + version(t) + "_"
 	paths, _ := filepath.Glob(filepath.Join(dir, prefix+"*.tar.gz"))
 	found := map[string]string{}
 	for _, p := range paths {
 		found[strings.TrimSuffix(strings.TrimPrefix(filepath.Base(p), prefix), ".tar.gz")] = p
-	}
-	for _, platform := range []string{"linux_amd64", "linux_arm64"} {
-		if found[platform] == "" {
-			t.Errorf("no %s%s.tar.gz in %s (run `make dist`)", prefix, platform, dir)
-		}
 	}
 	return found
 }

@@ -160,7 +160,7 @@ func TestImageBinary(t *testing.T) {
 	checkStatic(t, bin)
 	checkReportsVersion(t, bin)
 	// One commit, one binary: the image's and the archive's builds of this platform are the same bytes.
-	if archive := archives(t)["linux_"+runtime.GOARCH]; archive != "" {
+	if archive := archivePaths(t)["linux_"+runtime.GOARCH]; archive != "" {
 		if _, contents := readArchive(t, archive); !bytes.Equal(contents["otelcol-warden"], readFile(t, bin)) {
 			t.Errorf("the image's binary differs from the one in %s", filepath.Base(archive))
 		}
