@@ -73,7 +73,7 @@ func TestLogBudgets(t *testing.T) {
 			func(n int) bool { return n < 200 }, "budget_exceeded"},
 		{"over daily quota INFO is dropped", SignalBudget{DailyBytes: 20000}, "WARN", 10,
 			func(n int) bool { return n < 300 }, "daily_quota_exceeded"},
-		{"keep_severity ERROR lets WARN go too", SignalBudget{BytesPerSecond: 100, BurstBytes: 1000}, "ERROR", 10,
+		{"keep_severity ERROR lets WARN go too", SignalBudget{BytesPerSecond: 100, BurstBytes: 1024}, "ERROR", 10,
 			func(n int) bool { return n < 1100 }, "budget_exceeded"},
 	}
 	for _, tt := range tests {
@@ -222,7 +222,7 @@ func TestMetricsBudgetRefusesNewSeriesOnly(t *testing.T) {
 
 func TestTracesBudgetIsReportedNeverEnforced(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
-	cfg.Budgets = map[string]TeamBudget{"noisy": {Traces: &SignalBudget{BytesPerSecond: 100, BurstBytes: 200}}}
+	cfg.Budgets = map[string]TeamBudget{"noisy": {Traces: &SignalBudget{BytesPerSecond: 100, BurstBytes: 1024}}}
 	tm := newTestMeter(t, "tracebudget", cfg, nil)
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()

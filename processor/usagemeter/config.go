@@ -17,6 +17,10 @@ import (
 	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
+// minBurstBytes is the smallest burst a rate budget accepts: a resource larger than the burst is
+// charged in burst-sized steps, and 1 KiB bounds those steps to a few thousand for a 4 MiB resource.
+const minBurstBytes = 1024
+
 // OtherTeam receives the usage of teams beyond max_teams.
 const OtherTeam = "__other__"
 
@@ -190,8 +194,8 @@ func (s *SignalBudget) validate(key string) error {
 	if s.BytesPerSecond < 0 || math.IsNaN(s.BytesPerSecond) || math.IsInf(s.BytesPerSecond, 0) {
 		errs = append(errs, fmt.Errorf("%s.bytes_per_second: must be a finite number >= 0, got %v", key, s.BytesPerSecond))
 	}
-	if s.BurstBytes < 0 {
-		errs = append(errs, fmt.Errorf("%s.burst_bytes: must be >= 0, got %d", key, s.BurstBytes))
+	if s.BurstBytes < 0 || (s.BurstBytes > 0 && s.BurstBytes < minBurstBytes) {
+		errs = append(errs, fmt.Errorf("%s.burst_bytes: must be at least %d, got %d", key, minBurstBytes, s.BurstBytes))
 	}
 	if s.BytesPerSecond > 0 && s.BurstBytes == 0 {
 		errs = append(errs, fmt.Errorf("%s.burst_bytes: must be set with bytes_per_second (the largest resource or record a team may send at once)", key))

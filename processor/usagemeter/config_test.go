@@ -87,8 +87,11 @@ func TestValidate(t *testing.T) {
 		{"budget without signal", func(c *Config) { c.Budgets = map[string]TeamBudget{"a": {}} }, `budgets["a"]: set a budget for at least one of logs, metrics, traces`},
 		{"budget without limit", func(c *Config) { c.Budgets = map[string]TeamBudget{"a": {Logs: &SignalBudget{}}} }, `budgets["a"].logs: set bytes_per_second (with burst_bytes) or daily_bytes`},
 		{"burst without rate", func(c *Config) {
-			c.Budgets = map[string]TeamBudget{"a": {Metrics: &SignalBudget{BurstBytes: 5, DailyBytes: 9}}}
+			c.Budgets = map[string]TeamBudget{"a": {Metrics: &SignalBudget{BurstBytes: 5000, DailyBytes: 9}}}
 		}, `budgets["a"].metrics.bytes_per_second: must be set with burst_bytes`},
+		{"burst too small", func(c *Config) {
+			c.Budgets = map[string]TeamBudget{"a": {Logs: &SignalBudget{BytesPerSecond: 10, BurstBytes: 10}}}
+		}, `budgets["a"].logs.burst_bytes: must be at least 1024, got 10`},
 		{"negative daily", func(c *Config) { c.Budgets = map[string]TeamBudget{"a": {Traces: &SignalBudget{DailyBytes: -1}}} }, `budgets["a"].traces.daily_bytes: must be >= 0, got -1`},
 	}
 	for _, tt := range tests {

@@ -21,7 +21,7 @@ func FuzzConsumeLogs(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, team, severityText string, severity uint8) {
 		cfg := createDefaultConfig().(*Config)
-		cfg.Budgets = map[string]TeamBudget{"payments": {Logs: &SignalBudget{BytesPerSecond: 1, BurstBytes: 1}}}
+		cfg.Budgets = map[string]TeamBudget{"payments": {Logs: &SignalBudget{BytesPerSecond: 1, BurstBytes: 1024}}}
 		tm := newTestMeter(t, "fuzz", cfg, nil)
 		ld := plog.NewLogs()
 		for _, v := range []string{team, "payments"} {
