@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otelcol-warden/otelcol-warden/internal/luhn"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -77,21 +78,6 @@ func randToken(t *testing.T, n int) string {
 	return strings.TrimRight(base64.RawURLEncoding.EncodeToString(b), "=")[:n]
 }
 
-func luhnComplete(payload string) string {
-	sum := 0
-	for i := len(payload) - 1; i >= 0; i-- {
-		d := int(payload[i] - '0')
-		if (len(payload)-1-i)%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return payload + string(byte('0'+(10-sum%10)%10))
-}
-
 func ibanFor(bban string) string {
 	r := 0
 	for _, c := range bban + "DE00" {
@@ -114,7 +100,7 @@ func newCanaries(t *testing.T) map[string]canary {
 		return 'x'
 	}, tag)
 	email := "canary." + tag + "@example.com"
-	card := luhnComplete("4" + randDigits(t, 14))
+	card := luhn.Complete("4" + randDigits(t, 14))
 	ssn := fmt.Sprintf("%03d-%02d-%s", 100+mustInt(t, 500), 10+mustInt(t, 89), "4"+randDigits(t, 3))
 	ip := fmt.Sprintf("45.%d.%d.%d", 1+mustInt(t, 250), 1+mustInt(t, 250), 1+mustInt(t, 250))
 	ipv6 := fmt.Sprintf("2001:db8:%x:%x::%x", 1+mustInt(t, 0xfffe), 1+mustInt(t, 0xfffe), 1+mustInt(t, 0xfffe))

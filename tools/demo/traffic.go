@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/otelcol-warden/otelcol-warden/internal/luhn"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
@@ -245,31 +246,13 @@ func fakeEmail(r *rand.Rand) string {
 	return fmt.Sprintf("%s.%d@example.com", firstNames[r.IntN(len(firstNames))], r.IntN(1000))
 }
 
-// fakeCard returns a Visa test-range number with a valid Luhn check digit.
+// fakeCard returns a Visa test-range number with a valid Luhn check digit, in groups of four.
 func fakeCard(r *rand.Rand) string {
-	digits := make([]int, 16)
-	digits[0] = 4
+	payload := make([]byte, 15)
+	payload[0] = '4'
 	for i := 1; i < 15; i++ {
-		digits[i] = r.IntN(10)
+		payload[i] = byte('0' + r.IntN(10))
 	}
-	sum := 0
-	for i := 14; i >= 0; i-- {
-		d := digits[i]
-		if (15-i)%2 == 1 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	digits[15] = (10 - sum%10) % 10
-	out := make([]byte, 0, 19)
-	for i, d := range digits {
-		if i > 0 && i%4 == 0 {
-			out = append(out, ' ')
-		}
-		out = append(out, byte('0'+d))
-	}
-	return string(out)
+	card := luhn.Complete(string(payload))
+	return card[0:4] + " " + card[4:8] + " " + card[8:12] + " " + card[12:16]
 }

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/luhn"
 )
 
 // A labelled corpus generated from a seed: positives of every pattern entity type in the locations pii_scrub
@@ -108,23 +110,6 @@ func (g gen) email() string {
 	return local + "@" + d
 }
 
-func luhnDigit(payload string) byte {
-	sum := 0
-	for i := len(payload) - 1; i >= 0; i-- {
-		d := int(payload[i] - '0')
-		if (len(payload)-1-i)%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return byte('0' + (10-sum%10)%10)
-}
-
-func luhnOK(d string) bool { return luhnDigit(d[:len(d)-1]) == d[len(d)-1] }
-
 func (g gen) card() string {
 	brands := []struct {
 		prefix string
@@ -135,7 +120,7 @@ func (g gen) card() string {
 	}
 	b := brands[g.r.IntN(len(brands))]
 	payload := b.prefix + g.digits(b.length-len(b.prefix)-1)
-	n := payload + string(luhnDigit(payload))
+	n := luhn.Complete(payload)
 	sep := []string{"", " ", "-"}[g.r.IntN(3)]
 	if sep == "" {
 		return n
@@ -288,7 +273,7 @@ func (g gen) negative() (string, string) {
 	case 7:
 		for {
 			d := g.pick([]string{"4", "5", "6", "3"}) + g.digits(15)
-			if !luhnOK(d) {
+			if !luhn.Valid(d) {
 				return "non_luhn_16", d
 			}
 		}
