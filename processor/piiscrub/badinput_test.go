@@ -104,7 +104,7 @@ func TestInvalidUTF8IsCounted(t *testing.T) {
 	}}, metricdatatest.IgnoreTimestamp())
 }
 
-// Linear time is shown by counting work, not by timing it: state.steps counts the bytes the scanner passes
+// Linear time is shown by counting work, not by timing it: state.work counts the bytes the scanner passes
 // over, every candidate it dispatches, the bytes each detector's search and validation looks at (context windows
 // at their full size), URL splitting and decoding, user patterns, and every map entry and value walked. A
 // super-linear path (a detector re-reading the rest of the string for every candidate, say) makes steps per
@@ -143,9 +143,9 @@ func textSteps(p *scrubProcessor, s string) int64 {
 	defer p.pool.Put(st)
 	st.loc = locLogBody
 	st.setKey("")
-	before := st.steps
+	before := st.work.n
 	_, _ = st.scrubText(s)
-	return st.steps - before
+	return st.work.n - before
 }
 
 // valueSteps is the work counted for scrubbing v under key (a log attribute).
@@ -153,11 +153,11 @@ func valueSteps(p *scrubProcessor, key string, v pcommon.Value) int64 {
 	st := p.getState(sigLogs)
 	defer p.pool.Put(st)
 	st.loc = locLogAttr
-	before := st.steps
+	before := st.work.n
 	m := pcommon.NewMap()
 	v.CopyTo(m.PutEmpty(key))
 	st.scrubAttrs(m, 0)
-	return st.steps - before
+	return st.work.n - before
 }
 
 func assertLinear(t *testing.T, steps int64, size int, what string) {

@@ -7,9 +7,10 @@ import (
 
 // engine is the immutable, compiled form of the configuration, shared by all batches.
 type engine struct {
-	enabled     [numBuiltin]bool
-	actions     [numBuiltin]Action
-	entityNames []string // built-ins, then key-rule entities, then custom patterns
+	enabled      [numBuiltin]bool
+	actions      [numBuiltin]Action
+	entityNames  []string // built-ins, then key-rule entities, then custom patterns
+	entityByName map[string]entity
 
 	ipMaskV4, ipMaskV6 int
 	ipSkipPrivate      bool
@@ -50,8 +51,33 @@ type compiledPattern struct {
 }
 
 func newEngine(cfg *Config, keys *keyring) (*engine, error) {
-	e := &engine{keys: keys}
-	d := cfg.Detectors
+	// Validate rejects non-positive limits; a config that skipped it must not silently get other limits.
+	if cfg.Limits.MaxValueBytes <= 0 || cfg.Limits.MaxDepth <= 0 {
+		return nil, fmt.Errorf("pii_scrub: limits.max_value_bytes (%d) and limits.max_depth (%d) must be positive", cfg.Limits.MaxValueBytes, cfg.Limits.MaxDepth)
+	}
+	e := &engine{keys: keys, entityByName: map[string]entity{}}
+	e.setDetectors(&cfg.Detectors)
+	e.compileRules(cfg)
+	if err := e.compilePatterns(cfg.Patterns); err != nil {
+		return nil, err
+	}
+	e.spanNameRedact = cfg.SpanName != "detector"
+	e.metricsAction = cfg.Metrics.Action
+	if e.metricsAction == "" {
+		e.metricsAction = ActionDelete
+	}
+	e.marker = cfg.Marker.Attribute
+	if cfg.Marker.DataPoints {
+		e.dataPointMarker = e.marker
+	}
+	e.failClosed = cfg.FailClosed
+	e.maxValue = cfg.Limits.MaxValueBytes
+	e.maxDepth = cfg.Limits.MaxDepth
+	return e, nil
+}
+
+// setDetectors compiles the built-in detectors' settings, with each detector's default action.
+func (e *engine) setDetectors(d *DetectorsConfig) {
 	set := func(ent entity, dc DetectorConfig, def Action) {
 		e.enabled[ent] = dc.Enabled
 		e.actions[ent] = dc.Action
@@ -69,6 +95,9 @@ func newEngine(cfg *Config, keys *keyring) (*engine, error) {
 	set(entAuth, d.Auth, ActionRedact)
 	set(entURLSecret, d.URLSecret.DetectorConfig, ActionRedact)
 	e.entityNames = append(e.entityNames, builtinNames[:]...)
+	for i, n := range builtinNames {
+		e.entityByName[n] = entity(i)
+	}
 
 	e.ipMaskV4, e.ipMaskV6, e.ipSkipPrivate = d.IP.MaskPrefixV4, d.IP.MaskPrefixV6, d.IP.SkipPrivate
 	var words []string
@@ -78,31 +107,30 @@ func newEngine(cfg *Config, keys *keyring) (*engine, error) {
 	e.phoneWords = newWordSet(words...)
 	e.secretParams = map[string]struct{}{}
 	for _, k := range d.URLSecret.QueryKeys {
-		lk := strings.ToLower(strings.TrimSpace(k))
-		e.secretParams[lk] = struct{}{}
+		e.secretParams[strings.ToLower(strings.TrimSpace(k))] = struct{}{}
 	}
+}
 
-	entityByName := map[string]entity{}
-	for i, n := range builtinNames {
-		entityByName[n] = entity(i)
-	}
-	entityFor := func(name string) entity {
-		if ent, ok := entityByName[name]; ok {
-			return ent
-		}
-		ent := entity(len(e.entityNames))
-		e.entityNames = append(e.entityNames, name)
-		entityByName[name] = ent
+// entityFor returns the entity of a key rule or pattern name, numbering a new name after the others.
+func (e *engine) entityFor(name string) entity {
+	if ent, ok := e.entityByName[name]; ok {
 		return ent
 	}
+	ent := entity(len(e.entityNames))
+	e.entityNames = append(e.entityNames, name)
+	e.entityByName[name] = ent
+	return ent
+}
 
+// compileRules builds the key rule set in priority order: the marker (never scanned or deleted), the user's
+// rules, the default rules, then url_keys.
+func (e *engine) compileRules(cfg *Config) {
 	rules := append([]KeyRule(nil), cfg.KeyRules...)
 	if cfg.DefaultKeyRules {
 		rules = append(rules, defaultKeyRules...)
 	}
 	e.ruleSet = newGlobSet()
 	if cfg.Marker.Attribute != "" {
-		// The marker is ours; never scan or delete it.
 		e.rules = append(e.rules, compiledRule{action: ActionKeep, ent: noEntity})
 		e.ruleSet.add(cfg.Marker.Attribute, 0)
 	}
@@ -113,7 +141,7 @@ func newEngine(cfg *Config, keys *keyring) (*engine, error) {
 		}
 		cr := compiledRule{action: r.Action, ent: noEntity}
 		if r.Action != ActionKeep {
-			cr.ent = entityFor(name)
+			cr.ent = e.entityFor(name)
 		}
 		order := len(e.rules)
 		e.rules = append(e.rules, cr)
@@ -121,7 +149,6 @@ func newEngine(cfg *Config, keys *keyring) (*engine, error) {
 			e.ruleSet.add(k, order)
 		}
 	}
-
 	for _, k := range cfg.URLKeys {
 		kind := urlFull
 		switch k {
@@ -133,17 +160,20 @@ func newEngine(cfg *Config, keys *keyring) (*engine, error) {
 		e.ruleSet.add(k, len(e.rules))
 		e.rules = append(e.rules, compiledRule{action: actionURL, ent: noEntity, url: kind})
 	}
+}
 
-	for i, p := range cfg.Patterns {
+// compilePatterns compiles the user patterns (after the key rules, so entity numbers stay as before).
+func (e *engine) compilePatterns(patterns []PatternConfig) error {
+	for i, p := range patterns {
 		cp, err := compilePattern(p.Regex)
 		if err != nil {
-			return nil, fmt.Errorf("pii_scrub: patterns[%d].regex (%s): %w", i, p.Name, err)
+			return fmt.Errorf("pii_scrub: patterns[%d].regex (%s): %w", i, p.Name, err)
 		}
 		a := p.Action
 		if a == "" {
 			a = ActionRedact
 		}
-		pat := compiledPattern{cp: cp, ent: entityFor(p.Name), action: a}
+		pat := compiledPattern{cp: cp, ent: e.entityFor(p.Name), action: a}
 		if len(p.Keys) > 0 {
 			pat.scope = newGlobSet()
 			for _, k := range p.Keys {
@@ -152,24 +182,7 @@ func newEngine(cfg *Config, keys *keyring) (*engine, error) {
 		}
 		e.patterns = append(e.patterns, pat)
 	}
-
-	e.spanNameRedact = cfg.SpanName != "detector"
-	e.metricsAction = cfg.Metrics.Action
-	if e.metricsAction == "" {
-		e.metricsAction = ActionDelete
-	}
-	e.marker = cfg.Marker.Attribute
-	if cfg.Marker.DataPoints {
-		e.dataPointMarker = e.marker
-	}
-	e.failClosed = cfg.FailClosed
-	// Validate rejects non-positive limits; a config that skipped it must not silently get other limits.
-	if cfg.Limits.MaxValueBytes <= 0 || cfg.Limits.MaxDepth <= 0 {
-		return nil, fmt.Errorf("pii_scrub: limits.max_value_bytes (%d) and limits.max_depth (%d) must be positive", cfg.Limits.MaxValueBytes, cfg.Limits.MaxDepth)
-	}
-	e.maxValue = cfg.Limits.MaxValueBytes
-	e.maxDepth = cfg.Limits.MaxDepth
-	return e, nil
+	return nil
 }
 
 // rule returns the key rule for k, or nil.

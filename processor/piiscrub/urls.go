@@ -30,55 +30,77 @@ const (
 
 // scrubURL appends the scrubbed u to dst and reports whether anything changed. depth counts URL nesting.
 func (st *state) scrubURL(dst []byte, u string, kind urlKind, depth int) ([]byte, bool) {
-	st.steps += 3 * int64(len(u)) // splitting: scheme, authority, path, query, fragment
+	st.work.add(3 * len(u)) // splitting: scheme, authority, path, query, fragment
 	if depth > maxURLDepth+1 {
 		return append(dst, u...), false
 	}
 	if kind == urlQuery {
 		return st.scrubQuery(dst, u, depth)
 	}
-	changed := false
+	changed, c := false, false
 	rest := u
 	if kind == urlFull {
 		if p := schemeEnd(u); p > 0 {
 			dst = append(dst, u[:p]...)
-			rest = u[p:]
-			ae := indexAny(rest, "/?#")
-			if ae < 0 {
-				ae = len(rest)
-			}
-			auth := rest[:ae]
-			if at := strings.LastIndexByte(auth, '@'); at >= 0 {
-				if st.e.enabled[entURLSecret] {
-					if strings.IndexByte(auth[:at], ':') >= 0 {
-						dst = append(dst, "REDACTED:REDACTED@"...)
-					} else {
-						dst = append(dst, "REDACTED@"...)
-					}
-					st.count(entURLSecret, ActionRedact)
-					st.recChanged = true
-					changed = true
-					auth = auth[at+1:]
-				}
-			}
-			var c bool
-			dst, c = st.scanAppend(dst, auth, true, maxURLDepth)
-			changed = changed || c
-			rest = rest[ae:]
+			dst, rest, changed = st.scrubAuthority(dst, u[p:])
 		}
 	}
 	pe := indexAny(rest, "?#")
 	if pe < 0 {
 		pe = len(rest)
 	}
-	path := rest[:pe]
-	if strings.IndexByte(path, '%') < 0 {
-		// Nothing to decode: scan the path in one piece ('/' is a boundary for every detector).
-		var c bool
-		dst, c = st.scanAppend(dst, path, true, maxURLDepth)
+	dst, c = st.scrubPath(dst, rest[:pe], depth)
+	changed = changed || c
+	rest = rest[pe:]
+	if len(rest) > 0 && rest[0] == '?' {
+		dst = append(dst, '?')
+		qe := strings.IndexByte(rest, '#')
+		if qe < 0 {
+			qe = len(rest)
+		}
+		dst, c = st.scrubQuery(dst, rest[1:qe], depth)
 		changed = changed || c
-		path = ""
+		rest = rest[qe:]
 	}
+	if len(rest) > 0 { // #fragment
+		dst = append(dst, '#')
+		dst, c = st.scrubComponent(dst, rest[1:], escFragment, depth, depth)
+		changed = changed || c
+	}
+	return dst, changed
+}
+
+// scrubAuthority appends the scrubbed authority at the start of rest (after "scheme://"): userinfo becomes
+// REDACTED[:REDACTED], the host goes through the detectors. It returns what follows the authority.
+func (st *state) scrubAuthority(dst []byte, rest string) ([]byte, string, bool) {
+	changed := false
+	ae := indexAny(rest, "/?#")
+	if ae < 0 {
+		ae = len(rest)
+	}
+	auth := rest[:ae]
+	if at := strings.LastIndexByte(auth, '@'); at >= 0 && st.e.enabled[entURLSecret] {
+		if strings.IndexByte(auth[:at], ':') >= 0 {
+			dst = append(dst, "REDACTED:REDACTED@"...)
+		} else {
+			dst = append(dst, "REDACTED@"...)
+		}
+		st.count(entURLSecret, ActionRedact)
+		st.recChanged = true
+		changed = true
+		auth = auth[at+1:]
+	}
+	dst, c := st.scanAppend(dst, auth, true, maxURLDepth)
+	return dst, rest[ae:], changed || c
+}
+
+// scrubPath appends the scrubbed path: in one piece when nothing needs decoding ('/' is a boundary for every
+// detector), else segment by segment.
+func (st *state) scrubPath(dst []byte, path string, depth int) ([]byte, bool) {
+	if strings.IndexByte(path, '%') < 0 {
+		return st.scanAppend(dst, path, true, maxURLDepth)
+	}
+	changed := false
 	for len(path) > 0 {
 		sl := strings.IndexByte(path, '/')
 		seg := path
@@ -94,31 +116,13 @@ func (st *state) scrubURL(dst []byte, u string, kind urlKind, depth int) ([]byte
 		dst = append(dst, '/')
 		path = path[sl+1:]
 	}
-	rest = rest[pe:]
-	if len(rest) > 0 && rest[0] == '?' {
-		dst = append(dst, '?')
-		qe := strings.IndexByte(rest, '#')
-		if qe < 0 {
-			qe = len(rest)
-		}
-		var c bool
-		dst, c = st.scrubQuery(dst, rest[1:qe], depth)
-		changed = changed || c
-		rest = rest[qe:]
-	}
-	if len(rest) > 0 { // #fragment
-		dst = append(dst, '#')
-		var c bool
-		dst, c = st.scrubComponent(dst, rest[1:], escFragment, depth, depth)
-		changed = changed || c
-	}
 	return dst, changed
 }
 
 // scrubQuery handles k=v&k=v: secret parameters get their value replaced; other values are scanned with the
 // parameter name as key context (so phone=... allows national phone formats).
 func (st *state) scrubQuery(dst []byte, q string, depth int) ([]byte, bool) {
-	st.steps += 2 * int64(len(q)) // '&' and '=' searches
+	st.work.add(2 * len(q)) // '&' and '=' searches
 	changed := false
 	savedKey, savedFlags := st.key, st.keyFlags
 	for len(q) > 0 {
@@ -131,7 +135,7 @@ func (st *state) scrubQuery(dst []byte, q string, depth int) ([]byte, bool) {
 			k, v := part[:eq], part[eq+1:]
 			dst = append(dst, k...)
 			dst = append(dst, '=')
-			st.steps += int64(2*min(len(k), 64) + len(v)) // isSecretParam; isOwnReplacement
+			st.work.add(2*min(len(k), 64) + len(v)) // isSecretParam; isOwnReplacement
 			if v != "" && st.e.enabled[entURLSecret] && st.e.isSecretParam(k) {
 				if isOwnReplacement(v) {
 					dst = append(dst, v...)
@@ -164,7 +168,7 @@ func (st *state) scrubQuery(dst []byte, q string, depth int) ([]byte, bool) {
 // scrubComponent scans one URL component, percent-decoding it first when needed; urlDepth limits nested URLs and
 // slot picks the scratch buffers for this nesting level.
 func (st *state) scrubComponent(dst []byte, comp string, mode escMode, urlDepth, slot int) ([]byte, bool) {
-	st.steps += 4 * int64(len(comp)) // '%' and '+' searches, decoding, encoding
+	st.work.add(4 * len(comp)) // '%' and '+' searches, decoding, encoding
 	needDecode := strings.IndexByte(comp, '%') >= 0 || (mode == escQuery && strings.IndexByte(comp, '+') >= 0)
 	if !needDecode || len(comp) < minScanLen {
 		return st.scanAppend(dst, comp, true, urlDepth)

@@ -60,7 +60,7 @@ func (st *state) applyPatterns(s string) (string, bool) {
 		if p.scope != nil && (st.key == "" || p.scope.match(st.key) < 0) {
 			continue
 		}
-		st.steps += 2 * int64(len(s)) // literal prefilter; RE2 is linear in the input
+		st.work.add(2 * len(s)) // literal prefilter; RE2 is linear in the input
 		if len(s) == 0 || !p.cp.mayMatch(s) {
 			continue
 		}
@@ -81,7 +81,7 @@ func (st *state) applyPatterns(s string) (string, bool) {
 			last = l[1]
 			hit = true
 		}
-		st.steps += int64(own.off)
+		st.work.add(own.off)
 		if !hit {
 			continue
 		}
@@ -137,7 +137,7 @@ func (st *state) scrubAttrs(m pcommon.Map, depth int) {
 	renamesStart := len(st.renames)
 	idx := 0
 	for k, v := range m.All() {
-		st.steps += int64(len(k) + 1) // the entry, and the key rule lookup
+		st.work.add(len(k) + 1) // the entry, and the key rule lookup
 		del, ruled := st.scrubEntry(k, v, depth)
 		if !del && !ruled && len(k) >= minScanLen {
 			st.setKey("")
@@ -236,7 +236,7 @@ func (st *state) applyRuleToValue(r *compiledRule, v pcommon.Value) bool {
 
 // scrubValue scrubs a value in place under the current key context.
 func (st *state) scrubValue(v pcommon.Value, depth int) {
-	st.steps++
+	st.work.add(1)
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		s := v.Str()
