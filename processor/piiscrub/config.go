@@ -203,40 +203,72 @@ var (
 	entityNameRe = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
 )
 
-// Validate checks the configuration; every message names the offending key.
+// Validation follows the collector's convention: each nested struct validates its own fields, and
+// confmap.Validate (which the collector calls on start-up) prefixes each message with the struct's key path,
+// e.g. "detectors: email::action: unknown action ...". Messages name the offending key relative to the struct,
+// then the problem. Config.Validate keeps only the checks that span several sections.
+
+// Validate checks what spans sections: a key source against mask_only, pattern names used twice, span_name.
 func (cfg *Config) Validate() error {
 	var errs []error
-	k := cfg.Key
-	sources := 0
-	for _, s := range []string{k.File, k.Env, k.KeysetFile} {
-		if s != "" {
-			sources++
-		}
-	}
+	sources := cfg.Key.sources()
 	switch {
 	case cfg.MaskOnly && sources > 0:
-		errs = append(errs, errors.New("key: mask_only is true, so no key source (key.file, key.env, key.keyset_file) may be set"))
+		errs = append(errs, errors.New("key: mask_only is true, so no key source (file, env, keyset_file) may be set"))
 	case !cfg.MaskOnly && sources == 0:
-		errs = append(errs, errors.New("key: no pseudonymisation key configured: set one of key.file, key.env or key.keyset_file (the key is never written inline), or set mask_only: true to run without pseudonyms"))
-	case sources > 1:
-		errs = append(errs, errors.New("key: set only one of key.file, key.env and key.keyset_file"))
+		errs = append(errs, errors.New("key: no pseudonymisation key configured: set one of file, env or keyset_file (the key is never written inline), or set mask_only: true to run without pseudonyms"))
+	}
+	seen := map[string]bool{}
+	for i, p := range cfg.Patterns {
+		if seen[p.Name] {
+			errs = append(errs, fmt.Errorf("patterns::%d: name: %q is used twice", i, p.Name))
+		}
+		seen[p.Name] = true
+	}
+	switch cfg.SpanName {
+	case "", "redact", "detector":
+	default:
+		errs = append(errs, fmt.Errorf("span_name: unknown mode %q (want redact or detector)", cfg.SpanName))
+	}
+	return errors.Join(errs...)
+}
+
+func (k *KeyConfig) sources() int {
+	n := 0
+	for _, s := range []string{k.File, k.Env, k.KeysetFile} {
+		if s != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Validate checks the key id, the rotation and that at most one key source is set.
+func (k *KeyConfig) Validate() error {
+	var errs []error
+	if k.sources() > 1 {
+		errs = append(errs, errors.New("set only one of file, env and keyset_file"))
 	}
 	if k.ID != "" && !keyIDRe.MatchString(k.ID) {
-		errs = append(errs, fmt.Errorf("key.id: %q must match [A-Za-z0-9_]{1,16}", k.ID))
+		errs = append(errs, fmt.Errorf("id: %q must match [A-Za-z0-9_]{1,16}", k.ID))
 	}
 	switch k.Rotation {
 	case "", RotationNone, RotationDaily:
 	default:
-		errs = append(errs, fmt.Errorf("key.rotation: unknown rotation %q (want none or daily)", k.Rotation))
+		errs = append(errs, fmt.Errorf("rotation: unknown rotation %q (want none or daily)", k.Rotation))
 	}
 	if k.KeysetFile != "" && k.Rotation == RotationNone {
-		errs = append(errs, errors.New("key.rotation: a keyset_file holds one key per day, so rotation must be daily (or unset)"))
+		errs = append(errs, errors.New("rotation: a keyset_file holds one key per day, so rotation must be daily (or unset)"))
 	}
 	if k.ReloadInterval < 0 {
-		errs = append(errs, errors.New("key.reload_interval: must not be negative"))
+		errs = append(errs, errors.New("reload_interval: must not be negative"))
 	}
+	return errors.Join(errs...)
+}
 
-	d := &cfg.Detectors
+// Validate checks every detector's action and the options of ip, phone and url_secret.
+func (d *DetectorsConfig) Validate() error {
+	var errs []error
 	for _, dc := range []struct {
 		name string
 		cfg  DetectorConfig
@@ -245,77 +277,83 @@ func (cfg *Config) Validate() error {
 		{"phone", d.Phone.DetectorConfig}, {"jwt", d.JWT}, {"auth", d.Auth}, {"url_secret", d.URLSecret.DetectorConfig},
 	} {
 		if err := checkAction(dc.cfg.Action, ActionHash, ActionMask, ActionRedact); err != nil {
-			errs = append(errs, fmt.Errorf("detectors.%s.action: %w", dc.name, err))
+			errs = append(errs, fmt.Errorf("%s::action: %w", dc.name, err))
 		}
 	}
 	if d.IP.MaskPrefixV4 < 0 || d.IP.MaskPrefixV4 > 32 {
-		errs = append(errs, fmt.Errorf("detectors.ip.mask_prefix_v4: %d is not in 0..32", d.IP.MaskPrefixV4))
+		errs = append(errs, fmt.Errorf("ip::mask_prefix_v4: %d is not in 0..32", d.IP.MaskPrefixV4))
 	}
 	if d.IP.MaskPrefixV6 < 0 || d.IP.MaskPrefixV6 > 128 {
-		errs = append(errs, fmt.Errorf("detectors.ip.mask_prefix_v6: %d is not in 0..128", d.IP.MaskPrefixV6))
+		errs = append(errs, fmt.Errorf("ip::mask_prefix_v6: %d is not in 0..128", d.IP.MaskPrefixV6))
 	}
 	for i, w := range d.Phone.ContextWords {
 		if strings.TrimSpace(w) == "" {
-			errs = append(errs, fmt.Errorf("detectors.phone.context_words[%d]: empty word", i))
+			errs = append(errs, fmt.Errorf("phone::context_words::%d: empty word", i))
 		}
 	}
 	for i, q := range d.URLSecret.QueryKeys {
 		if strings.TrimSpace(q) == "" {
-			errs = append(errs, fmt.Errorf("detectors.url_secret.query_keys[%d]: empty key", i))
+			errs = append(errs, fmt.Errorf("url_secret::query_keys::%d: empty key", i))
 		}
 	}
+	return errors.Join(errs...)
+}
 
-	for i, r := range cfg.KeyRules {
-		if len(r.Keys) == 0 {
-			errs = append(errs, fmt.Errorf("key_rules[%d].keys: at least one key or glob is required", i))
-		}
-		for j, key := range r.Keys {
-			if key == "" {
-				errs = append(errs, fmt.Errorf("key_rules[%d].keys[%d]: empty key", i, j))
-			}
-		}
-		if err := checkAction(r.Action, ActionDelete, ActionHash, ActionMask, ActionRedact, ActionKeep); err != nil || r.Action == "" {
-			if err == nil {
-				err = errors.New("an action is required (delete, hash, mask, redact or keep)")
-			}
-			errs = append(errs, fmt.Errorf("key_rules[%d].action: %w", i, err))
-		}
-		if r.Entity != "" && !entityNameRe.MatchString(r.Entity) {
-			errs = append(errs, fmt.Errorf("key_rules[%d].entity: %q must match [a-z0-9_]{1,32}", i, r.Entity))
+// Validate checks one key rule: keys, action and entity name.
+func (r *KeyRule) Validate() error {
+	var errs []error
+	if len(r.Keys) == 0 {
+		errs = append(errs, errors.New("keys: at least one key or glob is required"))
+	}
+	for j, key := range r.Keys {
+		if key == "" {
+			errs = append(errs, fmt.Errorf("keys::%d: empty key", j))
 		}
 	}
+	if r.Action == "" {
+		errs = append(errs, errors.New("action: an action is required (delete, hash, mask, redact or keep)"))
+	} else if err := checkAction(r.Action, ActionDelete, ActionHash, ActionMask, ActionRedact, ActionKeep); err != nil {
+		errs = append(errs, fmt.Errorf("action: %w", err))
+	}
+	if r.Entity != "" && !entityNameRe.MatchString(r.Entity) {
+		errs = append(errs, fmt.Errorf("entity: %q must match [a-z0-9_]{1,32}", r.Entity))
+	}
+	return errors.Join(errs...)
+}
 
-	seen := map[string]bool{}
-	for i, p := range cfg.Patterns {
-		if !entityNameRe.MatchString(p.Name) {
-			errs = append(errs, fmt.Errorf("patterns[%d].name: %q must match [a-z0-9_]{1,32}", i, p.Name))
-		} else if seen[p.Name] {
-			errs = append(errs, fmt.Errorf("patterns[%d].name: %q is used twice", i, p.Name))
-		}
-		seen[p.Name] = true
-		if err := checkAction(p.Action, ActionHash, ActionMask, ActionRedact); err != nil {
-			errs = append(errs, fmt.Errorf("patterns[%d].action: %w", i, err))
-		}
-		if _, err := compilePattern(p.Regex); err != nil {
-			errs = append(errs, fmt.Errorf("patterns[%d].regex (%s): %w", i, p.Name, err))
-		}
+// Validate checks one pattern: its name, its action and that its regex compiles within the limits.
+func (p *PatternConfig) Validate() error {
+	var errs []error
+	if !entityNameRe.MatchString(p.Name) {
+		errs = append(errs, fmt.Errorf("name: %q must match [a-z0-9_]{1,32}", p.Name))
 	}
+	if err := checkAction(p.Action, ActionHash, ActionMask, ActionRedact); err != nil {
+		errs = append(errs, fmt.Errorf("action: %w", err))
+	}
+	if _, err := compilePattern(p.Regex); err != nil {
+		errs = append(errs, fmt.Errorf("regex (%s): %w", p.Name, err))
+	}
+	return errors.Join(errs...)
+}
 
-	switch cfg.SpanName {
-	case "", "redact", "detector":
-	default:
-		errs = append(errs, fmt.Errorf("span_name: unknown mode %q (want redact or detector)", cfg.SpanName))
+// Validate checks the action for metric attributes.
+func (m *MetricsConfig) Validate() error {
+	if err := checkAction(m.Action, ActionDelete, ActionHash, ActionMask, ActionRedact); err != nil {
+		return fmt.Errorf("action: %w", err)
 	}
-	if err := checkAction(cfg.Metrics.Action, ActionDelete, ActionHash, ActionMask, ActionRedact); err != nil {
-		errs = append(errs, fmt.Errorf("metrics.action: %w", err))
+	return nil
+}
+
+// Validate rejects limits that are not positive. 0 is not "unlimited" nor "default": it would make every
+// value too large (or every map too deep) and, with fail_closed, drop every record. The defaults are in
+// createDefaultConfig.
+func (l *LimitsConfig) Validate() error {
+	var errs []error
+	if l.MaxValueBytes <= 0 {
+		errs = append(errs, fmt.Errorf("max_value_bytes: must be a positive number of bytes, got %d (default %d)", l.MaxValueBytes, defaultMaxValueBytes))
 	}
-	// 0 is not "unlimited" nor "default": it would make every value too large (or every map too deep) and, with
-	// fail_closed, drop every record. Rejected, like negative values; the defaults are in createDefaultConfig.
-	if cfg.Limits.MaxValueBytes <= 0 {
-		errs = append(errs, fmt.Errorf("limits.max_value_bytes: must be a positive number of bytes, got %d (default %d)", cfg.Limits.MaxValueBytes, defaultMaxValueBytes))
-	}
-	if cfg.Limits.MaxDepth <= 0 {
-		errs = append(errs, fmt.Errorf("limits.max_depth: must be a positive nesting depth, got %d (default %d)", cfg.Limits.MaxDepth, defaultMaxDepth))
+	if l.MaxDepth <= 0 {
+		errs = append(errs, fmt.Errorf("max_depth: must be a positive nesting depth, got %d (default %d)", l.MaxDepth, defaultMaxDepth))
 	}
 	return errors.Join(errs...)
 }
