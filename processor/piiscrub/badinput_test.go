@@ -2,7 +2,6 @@ package piiscrub
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -102,52 +101,4 @@ func TestInvalidUTF8IsCounted(t *testing.T) {
 	metadatatest.AssertEqualProcessorPiiScrubErrors(t, tel, []metricdata.DataPoint[int64]{{
 		Value: 1, Attributes: attribute.NewSet(attribute.String("signal", "logs"), attribute.String("reason", "invalid_utf8")),
 	}}, metricdatatest.IgnoreTimestamp())
-}
-
-// pathological returns unit repeated to size bytes.
-func pathological(unit string, size int) string {
-	return strings.Repeat(unit, size/len(unit)+1)[:size]
-}
-
-// BenchmarkPathological: the scanner's speed on each pathological shape, 1 MiB values, in ns/byte (ns/op divided
-// by the value size; b.SetBytes gives MB/s too).
-func BenchmarkPathological(b *testing.B) {
-	p := newTestProcessor(b, testConfig(b))
-	for _, unit := range []string{"9", "1 ", "4111 ", "a@", "x@y.", "::", "%2", "/?%", "+1 ", "(12) 1 ", "eyJa.", "Bearer ", "DE89 ", "pii:", "phone 1 "} {
-		in := pathological(unit, 1<<20)
-		b.Run(fmt.Sprintf("%q", unit), func(b *testing.B) {
-			st := p.getState(sigLogs)
-			defer p.pool.Put(st)
-			st.loc = locLogBody
-			b.SetBytes(int64(len(in)))
-			b.ReportAllocs()
-			for b.Loop() {
-				_, _ = st.scrubText(in)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(in)), "ns/byte")
-		})
-	}
-}
-
-func TestTelemetry(t *testing.T) {
-	p, tel := newTelemetryProcessor(t, testConfig(t))
-	td := ptrace.NewTraces()
-	span := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
-	span.SetName("GET /u/jane@example.com")
-	span.Attributes().PutStr("client.address", "203.0.113.7")
-	span.Attributes().PutStr("user.email", "jane@example.com")
-	span.Events().AppendEmpty().Attributes().PutStr("exception.message", "for jane@example.com")
-	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().AppendEmpty().SetName("clean")
-	_, err := p.processTraces(context.Background(), td)
-	require.NoError(t, err)
-	det := func(ent, act, loc string) metricdata.DataPoint[int64] {
-		return metricdata.DataPoint[int64]{Value: 1, Attributes: attribute.NewSet(
-			attribute.String("entity", ent), attribute.String("action", act), attribute.String("signal", "traces"), attribute.String("location", loc))}
-	}
-	metadatatest.AssertEqualProcessorPiiScrubDetections(t, tel, []metricdata.DataPoint[int64]{
-		det("email", "redact", "span_name"), det("ip", "hash", "span_attr"), det("key_rule", "delete", "span_attr"), det("email", "hash", "event_attr"),
-	}, metricdatatest.IgnoreTimestamp())
-	sig := attribute.NewSet(attribute.String("signal", "traces"))
-	metadatatest.AssertEqualProcessorPiiScrubRecordsProcessed(t, tel, []metricdata.DataPoint[int64]{{Value: 2, Attributes: sig}}, metricdatatest.IgnoreTimestamp())
-	metadatatest.AssertEqualProcessorPiiScrubRecordsScrubbed(t, tel, []metricdata.DataPoint[int64]{{Value: 1, Attributes: sig}}, metricdatatest.IgnoreTimestamp())
 }
