@@ -6,14 +6,14 @@ import "bytes"
 // (case-insensitive). The finding is the credential only, so "Bearer " stays.
 
 // authHit dispatches a 'b' or 'B' at i.
-func (st *state) authHit(c *cursor, i int) hit {
+func (st *state) authHit(c *cursor, i int) int {
 	s := c.s
 	if st.e.enabled[entAuth] && (i == 0 || !isWord(s[i-1])) && i >= c.floor {
 		if a, b, ok := st.authAt(s, i); ok {
-			return hit{a: a, b: b, next: b, ent: entAuth}
+			return c.found(a, b, entAuth, noURL)
 		}
 	}
-	return miss(i + 1)
+	return i + 1
 }
 
 // authAt matches a scheme at i and returns the credential after it.

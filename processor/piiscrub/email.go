@@ -4,13 +4,13 @@ package piiscrub // import "github.com/otelcol-warden/otelcol-warden/processor/p
 // "***@example.com" is left alone); the domain needs a dot and an alphabetic TLD.
 
 // emailHit dispatches an '@'.
-func (st *state) emailHit(c *cursor, i int) hit {
+func (st *state) emailHit(c *cursor, i int) int {
 	if st.e.enabled[entEmail] {
 		if a, b, ok := st.emailAt(c.s, i, c.floor); ok {
-			return hit{a: a, b: b, next: b, ent: entEmail}
+			return c.found(a, b, entEmail, noURL)
 		}
 	}
-	return miss(i + 1)
+	return i + 1
 }
 
 // emailAt finds an e-mail address around the '@' at at that starts no earlier than last.

@@ -3,17 +3,23 @@ package piiscrub // import "github.com/otelcol-warden/otelcol-warden/processor/p
 // IBANs: two letters at a word boundary, two check digits, the BBAN in one run or in groups of four separated
 // by single spaces; the country's length (ISO 13616 registry) and the ISO 7064 mod-97 checksum.
 
-// ibanHit looks for an IBAN whose country code ends just before the digit at i.
-func (st *state) ibanHit(c *cursor, i int) hit {
+// ibanHit looks for an IBAN whose country code ends just before the digit at i; the caller has checked that
+// two letters at a word boundary precede it (ibanStart).
+func (st *state) ibanHit(c *cursor, i int) bool {
 	s := c.s
-	if i < 2 || i-2 < c.floor || !isAlpha(s[i-1]) || !isAlpha(s[i-2]) || (i > 2 && isWord(s[i-3])) ||
-		i+1 >= len(s) || !isDigit(s[i+1]) || !st.e.enabled[entIBAN] {
-		return hit{}
+	if i-2 < c.floor || i+1 >= len(s) || !isDigit(s[i+1]) || !st.e.enabled[entIBAN] {
+		return false
 	}
 	if b, ok := st.iban(s, i-2); ok {
-		return hit{a: i - 2, b: b, next: b, ent: entIBAN}
+		c.found(i-2, b, entIBAN, noURL)
+		return true
 	}
-	return hit{}
+	return false
+}
+
+// ibanStart reports whether two letters at a word boundary precede the digit at i.
+func ibanStart(s string, i int) bool {
+	return i >= 2 && isAlpha(s[i-1]) && isAlpha(s[i-2]) && (i == 2 || !isWord(s[i-3]))
 }
 
 // iban matches an IBAN starting at a.

@@ -69,18 +69,18 @@ func (st *state) versionContext(s string, a int) bool {
 
 // ipv6Hit looks for an IPv6 address around the ':' at i. An address's colons are followed by a hex digit or
 // another colon ("key: value" is not).
-func (st *state) ipv6Hit(c *cursor, i int) hit {
+func (st *state) ipv6Hit(c *cursor, i int) int {
 	s := c.s
 	if !st.e.enabled[entIP] || i < c.noV6Until || i+1 >= len(s) || (classes[s[i+1]]&clHex == 0 && s[i+1] != ':') {
-		return miss(i + 1)
+		return i + 1
 	}
 	a, b, ok := st.ipv6At(s, i, c.floor)
 	if ok {
-		return hit{a: a, b: b, next: b, ent: entIP}
+		return c.found(a, b, entIP, noURL)
 	}
 	// The run of hex digits and colons around i is not an address: do not look at its other colons.
 	c.noV6Until = b
-	return miss(i + 1)
+	return i + 1
 }
 
 // ipv6At finds an IPv6 address around the ':' at i. When there is none it returns, as b, the end of the run of

@@ -6,17 +6,17 @@ import "encoding/json"
 // (base64 of `{"`); the header must decode to a JSON object.
 
 // jwtHit dispatches the J of "eyJ" at i.
-func (st *state) jwtHit(c *cursor, i int) hit {
+func (st *state) jwtHit(c *cursor, i int) int {
 	s := c.s
 	a := i - 2
 	if a < c.floor || s[a] != 'e' || s[a+1] != 'y' || (a > 0 && (classes[s[a-1]]&clB64URL != 0 || s[a-1] == '.')) {
-		return miss(i + 1)
+		return i + 1
 	}
 	b, ok, next := st.jwtAt(s, a)
 	if ok && st.e.enabled[entJWT] {
-		return hit{a: a, b: b, next: next, ent: entJWT}
+		return c.found(a, b, entJWT, noURL)
 	}
-	return miss(next)
+	return next
 }
 
 // jwtAt matches header.payload.signature starting at i. It returns the end of the token, whether it is a JWT,

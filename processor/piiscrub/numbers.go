@@ -6,46 +6,54 @@ import "unsafe"
 // in a national format (phone.go) or an IPv4 address (ip.go). The number is split once into digit groups;
 // classifyNumber asks each family in turn. Digits glued to letters may start an IBAN (iban.go).
 
-// digitAt dispatches a digit.
-func (st *state) digitAt(c *cursor, i int) hit {
-	s := c.s
-	if !numBoundaryBefore(s, i) {
-		// Digits inside a word. Two letters at a boundary and then two digits may start an IBAN.
-		if h := st.ibanHit(c, i); h.b > 0 {
-			return h
-		}
-		return miss(st.skipWord(s, i))
-	}
-	return st.numberHit(c, i)
-}
-
-// numberHit classifies the number starting at i (a digit at a boundary).
-func (st *state) numberHit(c *cursor, i int) hit {
+// digitAt dispatches a digit. A run of fewer than seven digits not continued by a separator and a digit is
+// nothing (every detector needs seven digits or a dotted quad): times, counters, ports. That case, the most
+// common by far, is decided here without further calls.
+func (st *state) digitAt(c *cursor, i int) int {
 	s := c.s
 	n := len(s)
-	// Fast path: a run of fewer than seven digits not continued by a separator and a digit is nothing (every
-	// detector needs seven digits or a dotted quad); times, counters, ports.
-	j := i + 1
-	for j < n && isDigit(s[j]) {
-		j++
+	if !numBoundaryBefore(s, i) {
+		// Digits inside a word. Two letters at a boundary and then two digits may start an IBAN.
+		if ibanStart(s, i) {
+			if st.ibanHit(c, i) {
+				return c.hit.b
+			}
+		}
+		return st.skipWord(s, i)
 	}
+	j, short := digitRun(s, i)
 	st.work.add(j - i)
-	if j-i == 4 && j+6 <= n && s[j] == '-' && isDigit(s[j+1]) && isDigit(s[j+2]) && s[j+3] == '-' &&
-		isDigit(s[j+4]) && isDigit(s[j+5]) && (j+6 == n || !isDigit(s[j+6])) {
-		// An ISO date (2026-03-01, also inside 2026-03-01T12:00:00Z) is never personal data here.
-		return miss(st.skipWord(s, j+6))
-	}
-	if j-i < 7 && (j+1 >= n || !isNumSep(s[j]) || !isDigit(s[j+1])) {
+	if short {
 		if j < n && (isWord(s[j]) || s[j] == '@') {
 			j = st.skipWord(s, j)
 		}
-		return miss(j)
+		return j
+	}
+	if j-i == 4 && isoDateAt(s, j) {
+		// An ISO date (2026-03-01, also inside 2026-03-01T12:00:00Z) is never personal data here.
+		return st.skipWord(s, j+6)
 	}
 	ent, b, next := st.numeric(s, i)
 	if ent == noEntity || i < c.floor {
-		return miss(next)
+		return next
 	}
-	return hit{a: i, b: b, next: next, ent: ent}
+	return c.found(i, b, ent, noURL)
+}
+
+// digitRun returns the end of the digit run at i and whether it is too short to be anything: fewer than
+// seven digits, not continued by a separator and a digit.
+func digitRun(s string, i int) (int, bool) {
+	j := i + 1
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	return j, j-i < 7 && (j+1 >= len(s) || !isNumSep(s[j]) || !isDigit(s[j+1]))
+}
+
+// isoDateAt reports whether "-MM-DD" (not followed by a digit) starts at j, after four digits.
+func isoDateAt(s string, j int) bool {
+	return j+6 <= len(s) && s[j] == '-' && isDigit(s[j+1]) && isDigit(s[j+2]) && s[j+3] == '-' &&
+		isDigit(s[j+4]) && isDigit(s[j+5]) && (j+6 == len(s) || !isDigit(s[j+6]))
 }
 
 // numBoundaryBefore reports whether a number may start at i: not glued to a word, a dotted sequence, an '@',

@@ -7,25 +7,25 @@ package piiscrub // import "github.com/otelcol-warden/otelcol-warden/processor/p
 var phoneLabels = []string{"fax", "office", "mobile", "cell", "phone", "tel", "home", "work"}
 
 // intlPhoneHit dispatches a '+'.
-func (st *state) intlPhoneHit(c *cursor, i int) hit {
+func (st *state) intlPhoneHit(c *cursor, i int) int {
 	s := c.s
 	if st.e.enabled[entPhone] && i >= c.floor && (i == 0 || !isWord(s[i-1])) && i+1 < len(s) && isDigit(s[i+1]) {
 		if b, ok := st.intlPhone(s, i); ok {
-			return hit{a: i, b: b, next: b, ent: entPhone}
+			return c.found(i, b, entPhone, noURL)
 		}
 	}
-	return miss(i + 1)
+	return i + 1
 }
 
 // parenPhoneHit dispatches a '('.
-func (st *state) parenPhoneHit(c *cursor, i int) hit {
+func (st *state) parenPhoneHit(c *cursor, i int) int {
 	s := c.s
 	if st.e.enabled[entPhone] && i >= c.floor && i+5 < len(s) && isDigit(s[i+1]) {
 		if b, ok := st.parenPhone(s, i); ok {
-			return hit{a: i, b: b, next: b, ent: entPhone}
+			return c.found(i, b, entPhone, noURL)
 		}
 	}
-	return miss(i + 1)
+	return i + 1
 }
 
 // intlPhone matches a phone number with a leading '+': 8-15 digits with single separators and an optional

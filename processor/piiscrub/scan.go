@@ -57,17 +57,22 @@ type cursor struct {
 	floor     int // candidates may not start before floor (last, or the end of one of our own tokens)
 	noV6Until int // the hex-and-colon run before this index is known not to be an IPv6 address
 	urlDepth  int // URL nesting of s
+	hit       hit // the finding of the last finder, if hit.b > 0
 }
 
-// hit is a finder's answer: s[a:b] is a finding of type ent (or, with url set, a URL or path to scrub part by
-// part); b == 0 means nothing was found. The scan resumes at next either way.
+// hit is a finding: s[a:b] is of type ent (or, with url set, a URL or path to scrub part by part).
 type hit struct {
-	a, b, next int
-	ent        entity
-	url        urlKind
+	a, b int
+	ent  entity
+	url  urlKind
 }
 
-func miss(next int) hit { return hit{next: next} }
+// found records a finding for scanAppend to replace and returns where the scan resumes (its end). Finders
+// return only that index, so a miss, by far the most common answer, costs one register.
+func (c *cursor) found(a, b int, ent entity, url urlKind) int {
+	c.hit = hit{a: a, b: b, ent: ent, url: url}
+	return b
+}
 
 // scanAppend appends the scrubbed form of s to dst and reports whether anything changed. With copyAll false
 // and no change, dst is returned untouched (the zero-copy path for attribute values).
@@ -83,36 +88,56 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 	st.work.add(n) // the pass over every byte
 	c := cursor{s: s, urlDepth: urlDepth}
 	changed, sawHigh := false, false
-	for i := nextTrigger(s, 0); i < n; i = nextTrigger(s, i) {
+	for i := 0; i < n; {
+		// Skip eight uninteresting bytes at a time; in a window with a trigger, jump straight to the first one.
+		for i+8 <= n {
+			w := s[i : i+8] // one bounds check for eight bytes
+			v := uint64(triggers[w[0]]) | uint64(triggers[w[1]])<<8 | uint64(triggers[w[2]])<<16 | uint64(triggers[w[3]])<<24 |
+				uint64(triggers[w[4]])<<32 | uint64(triggers[w[5]])<<40 | uint64(triggers[w[6]])<<48 | uint64(triggers[w[7]])<<56
+			if v != 0 {
+				i += bits.TrailingZeros64(v) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= n {
+			break
+		}
+		t := triggers[s[i]]
+		if t == trNone {
+			i++
+			continue
+		}
 		st.work.add(1) // one dispatch
-		var h hit
-		switch triggers[s[i]] {
+		var next int
+		switch t {
 		case trDigit:
-			h = st.digitAt(&c, i)
+			next = st.digitAt(&c, i)
 		case trAt:
-			h = st.emailHit(&c, i)
+			next = st.emailHit(&c, i)
 		case trColon:
-			h = st.colonAt(&c, i)
+			next = st.colonAt(&c, i)
 		case trSlash:
-			h = st.pathHit(&c, i)
+			next = st.pathHit(&c, i)
 		case trPlus:
-			h = st.intlPhoneHit(&c, i)
+			next = st.intlPhoneHit(&c, i)
 		case trParen:
-			h = st.parenPhoneHit(&c, i)
+			next = st.parenPhoneHit(&c, i)
 		case trE:
-			h = st.jwtHit(&c, i)
+			next = st.jwtHit(&c, i)
 		case trB:
-			h = st.authHit(&c, i)
+			next = st.authHit(&c, i)
 		default: // trHigh
 			sawHigh = true
-			h = miss(i + 1)
+			next = i + 1
 		}
-		if h.b > 0 {
+		if c.hit.b > 0 {
 			var ok bool
-			dst, ok = st.replace(dst, &c, h)
+			dst, ok = st.replace(dst, &c)
 			changed = changed || ok
+			c.hit = hit{}
 		}
-		i = h.next
+		i = next
 	}
 	if sawHigh {
 		st.work.add(n)
@@ -126,27 +151,10 @@ func (st *state) scanAppend(dst []byte, s string, copyAll bool, urlDepth int) ([
 	return dst, changed
 }
 
-// nextTrigger returns the index of the first byte at or after i that has a trigger, or len(s). It looks at
-// eight bytes at a time and, in a window with a trigger, jumps straight to the first one.
-func nextTrigger(s string, i int) int {
-	for i+8 <= len(s) {
-		w := s[i : i+8] // one bounds check for eight bytes
-		v := uint64(triggers[w[0]]) | uint64(triggers[w[1]])<<8 | uint64(triggers[w[2]])<<16 | uint64(triggers[w[3]])<<24 |
-			uint64(triggers[w[4]])<<32 | uint64(triggers[w[5]])<<40 | uint64(triggers[w[6]])<<48 | uint64(triggers[w[7]])<<56
-		if v != 0 {
-			return i + bits.TrailingZeros64(v)>>3
-		}
-		i += 8
-	}
-	for i < len(s) && triggers[s[i]] == trNone {
-		i++
-	}
-	return i
-}
-
 // replace writes the text before a hit and the hit's replacement: the detector's action for a finding, or the
 // scrubbed URL. A URL in which nothing changed is left as it was (dst is cut back) and reports false.
-func (st *state) replace(dst []byte, c *cursor, h hit) ([]byte, bool) {
+func (st *state) replace(dst []byte, c *cursor) ([]byte, bool) {
+	h := c.hit
 	mark := len(dst)
 	dst = append(dst, c.s[c.last:h.a]...)
 	if h.url != noURL {
@@ -162,11 +170,11 @@ func (st *state) replace(dst []byte, c *cursor, h hit) ([]byte, bool) {
 }
 
 // colonAt dispatches a ':': the "://" of a URL, our own pseudonym (pii:...), or an IPv6 address.
-func (st *state) colonAt(c *cursor, i int) hit {
+func (st *state) colonAt(c *cursor, i int) int {
 	s := c.s
 	if i+2 < len(s) && s[i+1] == '/' && s[i+2] == '/' && c.urlDepth < maxURLDepth {
 		if a, b, ok := st.urlBounds(s, i, c.floor); ok {
-			return hit{a: a, b: b, next: b, url: urlFull}
+			return c.found(a, b, noEntity, urlFull)
 		}
 	}
 	if i >= 3 && s[i-1] == 'i' {
@@ -174,7 +182,7 @@ func (st *state) colonAt(c *cursor, i int) hit {
 		st.work.add(end - i)
 		if ok {
 			c.floor = end
-			return miss(end)
+			return end
 		}
 	}
 	return st.ipv6Hit(c, i)

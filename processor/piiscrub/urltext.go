@@ -6,16 +6,16 @@ import "strings"
 // out of the text and scrubbed part by part (urls.go); a plain path is scanned in line like any text.
 
 // pathHit dispatches a '/' that may start a path.
-func (st *state) pathHit(c *cursor, i int) hit {
+func (st *state) pathHit(c *cursor, i int) int {
 	s := c.s
 	if c.urlDepth < maxURLDepth && (i == 0 || pathStartAfter(s[i-1])) && i+1 < len(s) && s[i+1] != '/' && i >= c.floor {
 		b, special := pathToken(s, i)
 		st.work.add(b - i)
 		if special {
-			return hit{a: i, b: b, next: b, url: urlPath}
+			return c.found(i, b, noEntity, urlPath)
 		}
 	}
-	return miss(i + 1)
+	return i + 1
 }
 
 // urlBounds finds the URL whose "://" starts at i: the scheme before it and the end of the URL in free text.
