@@ -67,20 +67,11 @@ func (st *state) versionContext(s string, a int) bool {
 	return st.contextBefore(versionWords, s[lo:], a-lo, contextWindow)
 }
 
-// ipv6Hit looks for an IPv6 address around the ':' at i. An address's colons are followed by a hex digit or
-// another colon ("key: value" is not).
-func (st *state) ipv6Hit(c *cursor, i int) int {
+// ipv6Candidate reports whether the ':' at i may be part of an IPv6 address: outside a run already rejected,
+// and followed by a hex digit or another colon ("key: value" is not).
+func (st *state) ipv6Candidate(c *cursor, i int) bool {
 	s := c.s
-	if !st.e.enabled[entIP] || i < c.noV6Until || i+1 >= len(s) || (classes[s[i+1]]&clHex == 0 && s[i+1] != ':') {
-		return i + 1
-	}
-	a, b, ok := st.ipv6At(s, i, c.floor)
-	if ok {
-		return c.found(a, b, entIP, noURL)
-	}
-	// The run of hex digits and colons around i is not an address: do not look at its other colons.
-	c.noV6Until = b
-	return i + 1
+	return st.e.enabled[entIP] && i >= c.noV6Until && i+1 < len(s) && (classes[s[i+1]]&clHex != 0 || s[i+1] == ':')
 }
 
 // ipv6At finds an IPv6 address around the ':' at i. When there is none it returns, as b, the end of the run of

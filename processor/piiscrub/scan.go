@@ -185,7 +185,16 @@ func (st *state) colonAt(c *cursor, i int) int {
 			return end
 		}
 	}
-	return st.ipv6Hit(c, i)
+	if !st.ipv6Candidate(c, i) {
+		return i + 1
+	}
+	a, b, ok := st.ipv6At(s, i, c.floor)
+	if ok {
+		return c.found(a, b, entIP, noURL)
+	}
+	// The run of hex digits and colons around i is not an address: do not look at its other colons.
+	c.noV6Until = b
+	return i + 1
 }
 
 // skipWord returns the end of the word (letters, digits, '_') at i.
