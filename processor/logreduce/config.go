@@ -74,6 +74,8 @@ type ReportConfig struct {
 	Interval time.Duration `mapstructure:"interval"`
 	// TopN templates per service, and services per report.
 	TopN int `mapstructure:"top_n"`
+	// Shapes: "words" shows each template's value-free shape, "none" only its id and counts.
+	Shapes string `mapstructure:"shapes"`
 }
 
 func createDefaultConfig() component.Config {
@@ -95,7 +97,7 @@ func createDefaultConfig() component.Config {
 			MaxServicesInTelemetry:  50,
 		},
 		Drain:  DrainConfig{Depth: d.Depth, SimilarityThreshold: d.SimThreshold, MaxChildren: d.MaxChildren},
-		Report: ReportConfig{Interval: 5 * time.Minute, TopN: 5},
+		Report: ReportConfig{Interval: 5 * time.Minute, TopN: 5, Shapes: "words"},
 	}
 }
 
@@ -180,6 +182,9 @@ func (r *ReportConfig) Validate() error {
 	}
 	if r.TopN <= 0 {
 		return fmt.Errorf("report.top_n: must be positive, got %d", r.TopN)
+	}
+	if r.Shapes != "words" && r.Shapes != "none" {
+		return fmt.Errorf(`report.shapes: %q is neither "words" nor "none"`, r.Shapes)
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func TestUnmarshalConfig(t *testing.T) {
 		Limits: LimitsConfig{MaxTemplatesPerGroup: 200, MaxTemplates: 2000, MaxMessageBytes: 2048, MaxTokens: 64,
 			MaxSummariesPerTemplate: 4, MaxServicesInTelemetry: 10},
 		Drain:  DrainConfig{Depth: 5, SimilarityThreshold: 0.6, MaxChildren: 50},
-		Report: ReportConfig{Interval: time.Minute, TopN: 3},
+		Report: ReportConfig{Interval: time.Minute, TopN: 3, Shapes: "none"},
 	}, cfg)
 }
 
@@ -66,6 +66,7 @@ func TestValidate(t *testing.T) {
 		{"one child", func(c *Config) { c.Drain.MaxChildren = 1 }, "drain.max_children"},
 		{"negative report interval", func(c *Config) { c.Report.Interval = -time.Second }, "report.interval"},
 		{"zero top_n", func(c *Config) { c.Report.TopN = 0 }, "report.top_n"},
+		{"unknown shapes", func(c *Config) { c.Report.Shapes = "all" }, `report.shapes: "all"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -74,7 +74,7 @@ func (r *reducer) buildReport() []ServiceReport {
 		sr.SuppressedBytes += st.reportBytes
 		if st.reportSuppressed > 0 {
 			sr.TopBySuppressed = append(sr.TopBySuppressed, TemplateReport{
-				ID: templateID(c.Template()), Shape: reportShape(c.Tokens()),
+				ID: templateID(c.Template()), Shape: r.shape(c),
 				Received: st.reportReceived, Suppressed: st.reportSuppressed, SuppressedBytes: st.reportBytes,
 			})
 		}
@@ -113,6 +113,13 @@ func (r *reducer) writeReport() {
 	fields = append(fields, zap.Int64("received", received), zap.Int64("suppressed", suppressed),
 		zap.Int64("suppressed_bytes", bytes), zap.Objects("services", rep))
 	r.logger.Info("log_reduce report: top templates by suppressed bytes per service", fields...)
+}
+
+func (r *reducer) shape(c *cluster) string {
+	if r.cfg.Report.Shapes == "none" {
+		return ""
+	}
+	return reportShape(c.Tokens())
 }
 
 func templateID(tpl string) string { return fmt.Sprintf("%016x", xxhash.Sum64String(tpl))[:8] }

@@ -61,6 +61,18 @@ func TestReportHasNoPersonalData(t *testing.T) {
 	assert.Zero(t, rep[0].Suppressed)
 }
 
+func TestReportWithoutShapes(t *testing.T) {
+	tr := newTestReducer(t, func(c *Config) { c.Report.Shapes = "none" })
+	tr.consume(t, logsOf(canaryStream()...))
+	rep := tr.buildReport()
+	require.Len(t, rep, 1)
+	require.NotEmpty(t, rep[0].TopBySuppressed)
+	for _, tpl := range rep[0].TopBySuppressed {
+		assert.Empty(t, tpl.Shape)
+		assert.Len(t, tpl.ID, 8)
+	}
+}
+
 func TestReportShape(t *testing.T) {
 	tests := []struct{ tokens, want string }{
 		{"Payment for Jane Doe declined", "Payment for <?> <?> declined"},
