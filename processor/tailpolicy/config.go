@@ -172,147 +172,198 @@ type Config struct {
 
 var _ component.Config = (*Config)(nil)
 
-// Validate checks the configuration; every message names the offending key.
+// The collector validates configuration with confmap.Validate, which calls
+// Validate on every nested struct and prefixes each error with the key path
+// ("memory: limit_bytes: ..."). Each Validate below names keys relative to its
+// own struct, in field order, so messages have one style and a stable order.
+
+// configErrors collects the problems of one struct, each naming its key.
+type configErrors []error
+
+func (e *configErrors) add(key, format string, args ...any) {
+	*e = append(*e, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
+}
+
+func (e *configErrors) positive(key string, d time.Duration) {
+	if d <= 0 {
+		e.add(key, "must be positive, got %v", d)
+	}
+}
+
+func (e *configErrors) atLeast(key string, v, least int) {
+	if v < least {
+		e.add(key, "must be at least %d, got %d", least, v)
+	}
+}
+
+func (e *configErrors) notNegative(key string, v float64) {
+	if v < 0 {
+		e.add(key, "must not be negative, got %v", v)
+	}
+}
+
+func (e configErrors) join() error { return errors.Join(e...) }
+
+// Validate checks the top-level keys and what concerns the rule list as a
+// whole; each rule, and each nested section, validates itself.
 func (cfg *Config) Validate() error {
-	var errs []error
-	if len(cfg.Rules) == 0 {
-		errs = append(errs, errors.New("rules: at least one rule is required, and the last one must be a catch-all (no condition)"))
+	var errs configErrors
+	errs.validateRuleList(cfg.Rules)
+	errs.positive("decision_delay", cfg.DecisionDelay)
+	errs.positive("trace_timeout", cfg.TraceTimeout)
+	if cfg.DecisionDelay > cfg.TraceTimeout {
+		errs.add("decision_delay", "%v must not exceed trace_timeout %v", cfg.DecisionDelay, cfg.TraceTimeout)
+	}
+	errs.atLeast("span_limit", cfg.SpanLimit, 1)
+	errs.atLeast("workers", cfg.Workers, 0)
+	errs.atLeast("queue_size", cfg.QueueSize, 1)
+	errs.positive("ingest_timeout", cfg.IngestTimeout)
+	errs.positive("forward_timeout", cfg.ForwardTimeout)
+	errs.positive("max_clock_skew", cfg.MaxClockSkew)
+	return errs.join()
+}
+
+// validateRuleList checks the rules' names are unique and that exactly the
+// last rule is the catch-all.
+func (e *configErrors) validateRuleList(rules []RuleConfig) {
+	if len(rules) == 0 {
+		e.add("rules", "at least one rule is required, and the last one must be a catch-all (no condition)")
+		return
+	}
+	if len(rules) > maxRules {
+		e.add("rules", "%d rules configured, at most %d are supported", len(rules), maxRules)
 	}
 	names := map[string]bool{}
-	for i, r := range cfg.Rules {
-		key := fmt.Sprintf("rules[%d]", i)
-		switch {
-		case r.Name == "":
-			errs = append(errs, fmt.Errorf("%s.name: must not be empty", key))
-		case r.Name[0] == '_':
-			errs = append(errs, fmt.Errorf("%s.name: %q: names starting with '_' are reserved", key, r.Name))
-		case names[r.Name]:
-			errs = append(errs, fmt.Errorf("%s.name: %q is used by an earlier rule", key, r.Name))
+	for i, r := range rules {
+		key := fmt.Sprintf("rules::%d", i)
+		if r.Name != "" && names[r.Name] {
+			e.add(key, "name: %q is used by an earlier rule", r.Name)
 		}
 		names[r.Name] = true
-		if r.Probability == nil {
-			errs = append(errs, fmt.Errorf("%s.probability: required (0 to drop, 1 to keep everything)", key))
-		} else if p := *r.Probability; !(p >= 0 && p <= 1) {
-			errs = append(errs, fmt.Errorf("%s.probability: %v is outside [0, 1]", key, p))
-		}
-		switch r.Match {
-		case "", MatchAnySpan, MatchRootSpan:
-		default:
-			errs = append(errs, fmt.Errorf("%s.match: %q must be %q or %q", key, r.Match, MatchAnySpan, MatchRootSpan))
-		}
-		if r.Condition != "" {
-			if _, err := parseCondition(r.Condition, componenttest.NewNopTelemetrySettings()); err != nil {
-				errs = append(errs, fmt.Errorf("%s.condition: %w", key, err))
-			}
-		}
-		if r.LatencyOver < 0 {
-			errs = append(errs, fmt.Errorf("%s.latency_over: must not be negative", key))
-		}
-		for j, route := range r.Routes {
-			if route == "" {
-				errs = append(errs, fmt.Errorf("%s.routes[%d]: must not be empty", key, j))
-			}
-		}
-		if r.isCatchAll() && i != len(cfg.Rules)-1 {
-			errs = append(errs, fmt.Errorf("%s: %q has no condition, so the rules after it can never match; the catch-all must be last", key, r.Name))
+		if r.isCatchAll() && i != len(rules)-1 {
+			e.add(key, "%q has no condition, so the rules after it can never match; the catch-all must be last", r.Name)
 		}
 	}
-	if n := len(cfg.Rules); n > 0 && !cfg.Rules[n-1].isCatchAll() {
-		errs = append(errs, fmt.Errorf("rules[%d]: the last rule %q must be a catch-all (no condition) so that every trace gets a decision", n-1, cfg.Rules[n-1].Name))
+	if last := len(rules) - 1; !rules[last].isCatchAll() {
+		e.add(fmt.Sprintf("rules::%d", last), "the last rule %q must be a catch-all (no condition) so that every trace gets a decision", rules[last].Name)
 	}
-	if len(cfg.Rules) > maxRules {
-		errs = append(errs, fmt.Errorf("rules: %d rules configured, at most %d are supported", len(cfg.Rules), maxRules))
-	}
+}
 
-	positive := func(key string, d time.Duration) {
-		if d <= 0 {
-			errs = append(errs, fmt.Errorf("%s: must be positive, got %v", key, d))
+// Validate checks one rule on its own.
+func (r *RuleConfig) Validate() error {
+	var errs configErrors
+	switch {
+	case r.Name == "":
+		errs.add("name", "must not be empty")
+	case r.Name[0] == '_':
+		errs.add("name", "%q: names starting with '_' are reserved", r.Name)
+	}
+	if r.Probability == nil {
+		errs.add("probability", "required (0 to drop, 1 to keep everything)")
+	} else if p := *r.Probability; !(p >= 0 && p <= 1) {
+		errs.add("probability", "%v is outside [0, 1]", p)
+	}
+	if r.Condition != "" {
+		if _, err := parseCondition(r.Condition, componenttest.NewNopTelemetrySettings()); err != nil {
+			errs.add("condition", "%w", err)
 		}
 	}
-	positive("decision_delay", cfg.DecisionDelay)
-	positive("trace_timeout", cfg.TraceTimeout)
-	positive("ingest_timeout", cfg.IngestTimeout)
-	positive("forward_timeout", cfg.ForwardTimeout)
-	positive("max_clock_skew", cfg.MaxClockSkew)
-	if cfg.DecisionDelay > cfg.TraceTimeout {
-		errs = append(errs, fmt.Errorf("decision_delay: %v must not exceed trace_timeout %v", cfg.DecisionDelay, cfg.TraceTimeout))
+	switch r.Match {
+	case "", MatchAnySpan, MatchRootSpan:
+	default:
+		errs.add("match", "%q must be %q or %q", r.Match, MatchAnySpan, MatchRootSpan)
 	}
-	if cfg.SpanLimit < 1 {
-		errs = append(errs, fmt.Errorf("span_limit: must be at least 1, got %d", cfg.SpanLimit))
+	for j, route := range r.Routes {
+		if route == "" {
+			errs.add(fmt.Sprintf("routes::%d", j), "must not be empty")
+		}
 	}
-	if cfg.Workers < 0 {
-		errs = append(errs, fmt.Errorf("workers: must not be negative, got %d", cfg.Workers))
+	if r.LatencyOver < 0 {
+		errs.add("latency_over", "must not be negative, got %v", r.LatencyOver)
 	}
-	if cfg.QueueSize < 1 {
-		errs = append(errs, fmt.Errorf("queue_size: must be at least 1, got %d", cfg.QueueSize))
+	return errs.join()
+}
+
+// Validate checks the error shorthand.
+func (c *ErrorConfig) Validate() error {
+	var errs configErrors
+	if c.HTTPStatusMin < 0 || c.HTTPStatusMin > 999 {
+		errs.add("http_status_min", "%d is not an HTTP status (0 disables)", c.HTTPStatusMin)
 	}
-	if cfg.Error.HTTPStatusMin < 0 || cfg.Error.HTTPStatusMin > 999 {
-		errs = append(errs, fmt.Errorf("error.http_status_min: %d is not an HTTP status (0 disables)", cfg.Error.HTTPStatusMin))
-	}
-	for i, p := range cfg.Synthetic.UserAgentPatterns {
+	return errs.join()
+}
+
+// Validate checks that every user-agent pattern compiles.
+func (c *SyntheticConfig) Validate() error {
+	var errs configErrors
+	for i, p := range c.UserAgentPatterns {
 		if _, err := regexp.Compile(p); err != nil {
-			errs = append(errs, fmt.Errorf("synthetic.user_agent_patterns[%d]: %w", i, err))
+			errs.add(fmt.Sprintf("user_agent_patterns::%d", i), "%w", err)
 		}
 	}
+	return errs.join()
+}
 
-	b := cfg.Baseline
+// Validate checks the latency baseline.
+func (b *BaselineConfig) Validate() error {
+	var errs configErrors
 	if !(b.Percentile > 0 && b.Percentile < 1) {
-		errs = append(errs, fmt.Errorf("baseline.percentile: %v must be in (0, 1)", b.Percentile))
+		errs.add("percentile", "%v must be in (0, 1)", b.Percentile)
 	}
-	positive("baseline.window", b.Window)
-	if b.SubWindows < 2 {
-		errs = append(errs, fmt.Errorf("baseline.sub_windows: must be at least 2, got %d", b.SubWindows))
-	}
-	if b.MinSamples < 1 {
-		errs = append(errs, fmt.Errorf("baseline.min_samples: must be at least 1, got %d", b.MinSamples))
-	}
-	if b.MaxRoutes < 1 {
-		errs = append(errs, fmt.Errorf("baseline.max_routes: must be at least 1, got %d", b.MaxRoutes))
-	}
-	positive("baseline.static_fallback", b.StaticFallback)
+	errs.positive("window", b.Window)
+	errs.atLeast("sub_windows", b.SubWindows, 2)
+	errs.atLeast("min_samples", b.MinSamples, 1)
+	errs.atLeast("max_routes", b.MaxRoutes, 1)
+	errs.positive("static_fallback", b.StaticFallback)
 	if !(b.RelativeAccuracy > 0 && b.RelativeAccuracy < 1) {
-		errs = append(errs, fmt.Errorf("baseline.relative_accuracy: %v must be in (0, 1)", b.RelativeAccuracy))
+		errs.add("relative_accuracy", "%v must be in (0, 1)", b.RelativeAccuracy)
 	}
-	if b.MetricsRoutes < 0 {
-		errs = append(errs, fmt.Errorf("baseline.metrics_routes: must not be negative, got %d", b.MetricsRoutes))
-	}
+	errs.atLeast("metrics_routes", b.MetricsRoutes, 0)
 	if b.LogInterval < 0 {
-		errs = append(errs, fmt.Errorf("baseline.log_interval: must not be negative, got %v", b.LogInterval))
+		errs.add("log_interval", "must not be negative, got %v", b.LogInterval)
 	}
+	return errs.join()
+}
 
-	m := cfg.Memory
+// Validate checks the memory budget and its marks.
+func (m *MemoryConfig) Validate() error {
+	var errs configErrors
 	if m.LimitBytes < 1<<20 {
-		errs = append(errs, fmt.Errorf("memory.limit_bytes: %d is below the minimum of 1 MiB", m.LimitBytes))
+		errs.add("limit_bytes", "%d is below the minimum of 1 MiB", m.LimitBytes)
 	}
 	if m.HeapLimitBytes < 0 {
-		errs = append(errs, fmt.Errorf("memory.heap_limit_bytes: must not be negative, got %d", m.HeapLimitBytes))
-	}
-	if !(0 < m.LowWaterPercent && m.LowWaterPercent < m.HighWaterPercent && m.HighWaterPercent < 100) {
-		errs = append(errs, fmt.Errorf("memory: need 0 < low_water_percent (%d) < high_water_percent (%d) < 100", m.LowWaterPercent, m.HighWaterPercent))
+		errs.add("heap_limit_bytes", "must not be negative, got %d", m.HeapLimitBytes)
 	}
 	if !(0 <= m.CompactPercent && m.CompactPercent <= 100) {
-		errs = append(errs, fmt.Errorf("memory.compact_percent: %d must be in [0, 100]", m.CompactPercent))
+		errs.add("compact_percent", "%d must be in [0, 100]", m.CompactPercent)
 	}
 	if !(0 < m.EvictPercent && m.EvictPercent <= m.HighWaterPercent) {
-		errs = append(errs, fmt.Errorf("memory.evict_percent: %d must be in (0, high_water_percent=%d]", m.EvictPercent, m.HighWaterPercent))
+		errs.add("evict_percent", "%d must be in (0, high_water_percent=%d]", m.EvictPercent, m.HighWaterPercent)
+	}
+	if !(0 < m.LowWaterPercent && m.LowWaterPercent < m.HighWaterPercent && m.HighWaterPercent < 100) {
+		errs.add("low_water_percent", "need 0 < low_water_percent (%d) < high_water_percent (%d) < 100", m.LowWaterPercent, m.HighWaterPercent)
 	}
 	if m.MinOverloadDuration < 0 {
-		errs = append(errs, fmt.Errorf("memory.min_overload_duration: must not be negative, got %v", m.MinOverloadDuration))
+		errs.add("min_overload_duration", "must not be negative, got %v", m.MinOverloadDuration)
 	}
 	if !(m.OverloadProbability >= 0 && m.OverloadProbability <= 1) {
-		errs = append(errs, fmt.Errorf("memory.overload_probability: %v is outside [0, 1]", m.OverloadProbability))
+		errs.add("overload_probability", "%v is outside [0, 1]", m.OverloadProbability)
 	}
+	return errs.join()
+}
 
-	c := cfg.DecisionCache
-	if c.KeptTraces < 1 {
-		errs = append(errs, fmt.Errorf("decision_cache.kept_traces: must be at least 1, got %d", c.KeptTraces))
-	}
-	if c.DroppedTraces < 1 {
-		errs = append(errs, fmt.Errorf("decision_cache.dropped_traces: must be at least 1, got %d", c.DroppedTraces))
-	}
-	positive("decision_cache.dropped_window", c.DroppedWindow)
-	if cfg.Budget.SpansPerSecond < 0 {
-		errs = append(errs, fmt.Errorf("budget.spans_per_second: must not be negative, got %v", cfg.Budget.SpansPerSecond))
-	}
-	return errors.Join(errs...)
+// Validate checks the decision caches.
+func (c *DecisionCacheConfig) Validate() error {
+	var errs configErrors
+	errs.atLeast("kept_traces", c.KeptTraces, 1)
+	errs.atLeast("dropped_traces", c.DroppedTraces, 1)
+	errs.positive("dropped_window", c.DroppedWindow)
+	return errs.join()
+}
+
+// Validate checks the throughput budget.
+func (c *BudgetConfig) Validate() error {
+	var errs configErrors
+	errs.notNegative("spans_per_second", c.SpansPerSecond)
+	return errs.join()
 }

@@ -5,6 +5,7 @@ package tailpolicy
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,9 +57,9 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		name string
 		want string
 	}{
-		{"bad_probability", "rules[0].probability: 1.5 is outside [0, 1]"},
-		{"no_catch_all", `rules[0]: the last rule "errors" must be a catch-all`},
-		{"bad_ottl", "rules[0].condition:"},
+		{"bad_probability", "rules::0: probability: 1.5 is outside [0, 1]"},
+		{"no_catch_all", `rules::0: the last rule "errors" must be a catch-all`},
+		{"bad_ottl", "rules::0: condition:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,29 +78,47 @@ func TestValidateTable(t *testing.T) {
 	}{
 		{"catch-all not last", func(c *Config) {
 			c.Rules = append([]RuleConfig{{Name: "all", Probability: probability(1)}}, c.Rules...)
-		}, `rules[0]: "all" has no condition`},
-		{"duplicate name", func(c *Config) { c.Rules[1].Name = "errors" }, `rules[1].name: "errors" is used`},
-		{"reserved name", func(c *Config) { c.Rules[0].Name = "_x" }, "rules[0].name"},
-		{"missing probability", func(c *Config) { c.Rules[0].Probability = nil }, "rules[0].probability: required"},
-		{"negative probability", func(c *Config) { c.Rules[4].Probability = probability(-0.1) }, "rules[4].probability"},
-		{"bad match", func(c *Config) { c.Rules[0].Match = "some_span" }, "rules[0].match"},
+		}, `rules::0: "all" has no condition`},
+		{"duplicate name", func(c *Config) { c.Rules[1].Name = "errors" }, `rules::1: name: "errors" is used`},
+		{"reserved name", func(c *Config) { c.Rules[0].Name = "_x" }, "rules::0: name: \"_x\": names starting with '_' are reserved"},
+		{"missing probability", func(c *Config) { c.Rules[0].Probability = nil }, "rules::0: probability: required"},
+		{"negative probability", func(c *Config) { c.Rules[4].Probability = probability(-0.1) }, "rules::4: probability: -0.1 is outside"},
+		{"bad match", func(c *Config) { c.Rules[0].Match = "some_span" }, "rules::0: match: \"some_span\""},
 		{"no rules", func(c *Config) { c.Rules = nil }, "rules: at least one rule"},
-		{"delay over timeout", func(c *Config) { c.DecisionDelay = time.Minute }, "decision_delay"},
-		{"watermarks", func(c *Config) { c.Memory.LowWaterPercent = 95 }, "memory: need 0 < low_water_percent"},
-		{"tiny memory", func(c *Config) { c.Memory.LimitBytes = 10 }, "memory.limit_bytes"},
-		{"compact percent", func(c *Config) { c.Memory.CompactPercent = 101 }, "memory.compact_percent: 101"},
-		{"percentile", func(c *Config) { c.Baseline.Percentile = 1 }, "baseline.percentile"},
-		{"user agent regexp", func(c *Config) { c.Synthetic.UserAgentPatterns = []string{"("} }, "synthetic.user_agent_patterns[0]"},
-		{"span limit", func(c *Config) { c.SpanLimit = 0 }, "span_limit"},
-		{"kept cache", func(c *Config) { c.DecisionCache.KeptTraces = 0 }, "decision_cache.kept_traces"},
+		{"delay over timeout", func(c *Config) { c.DecisionDelay = time.Minute }, "decision_delay: 1m0s must not exceed trace_timeout 30s"},
+		{"watermarks", func(c *Config) { c.Memory.LowWaterPercent = 95 }, "memory: low_water_percent: need 0 < low_water_percent"},
+		{"tiny memory", func(c *Config) { c.Memory.LimitBytes = 10 }, "memory: limit_bytes: 10 is below"},
+		{"compact percent", func(c *Config) { c.Memory.CompactPercent = 101 }, "memory: compact_percent: 101"},
+		{"percentile", func(c *Config) { c.Baseline.Percentile = 1 }, "baseline: percentile: 1 must be in (0, 1)"},
+		{"user agent regexp", func(c *Config) { c.Synthetic.UserAgentPatterns = []string{"("} }, "synthetic: user_agent_patterns::0: error parsing regexp"},
+		{"span limit", func(c *Config) { c.SpanLimit = 0 }, "span_limit: must be at least 1, got 0"},
+		{"kept cache", func(c *Config) { c.DecisionCache.KeptTraces = 0 }, "decision_cache: kept_traces: must be at least 1, got 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := createDefaultConfig().(*Config)
 			tt.mutate(cfg)
-			err := cfg.Validate()
+			err := confmap.Validate(cfg)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// Every problem is reported, each under its key path, in the order of the
+// configuration's fields (top level first, then each section).
+func TestValidateReportsEveryProblemInFieldOrder(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.SpanLimit = 0
+	cfg.Rules[1].Probability = nil
+	cfg.Memory.LimitBytes = 10
+	cfg.Budget.SpansPerSecond = -1
+	err := confmap.Validate(cfg)
+	require.Error(t, err)
+	assert.Equal(t, strings.Join([]string{
+		"span_limit: must be at least 1, got 0",
+		"rules::1: probability: required (0 to drop, 1 to keep everything)",
+		"memory: limit_bytes: 10 is below the minimum of 1 MiB",
+		"budget: spans_per_second: must not be negative, got -1",
+	}, "\n"), err.Error())
 }
