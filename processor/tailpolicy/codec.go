@@ -68,89 +68,107 @@ func newSpanCodec() *spanCodec {
 
 var errCorrupt = errors.New("tail_policy: corrupt compact span record")
 
-// appendSpan appends the span's record to b.
+// appendSpan appends the span's record to b: the presence bits, the fixed
+// fields, then attributes, events and links.
 func (c *spanCodec) appendSpan(b []byte, span ptrace.Span, scopeIdx int) []byte {
 	id := span.SpanID()
 	b = append(b, id[:]...)
-	body := binary.AppendUvarint(b, uint64(scopeIdx))
-	var bits byte
-	parent := span.ParentSpanID()
-	if !parent.IsEmpty() {
-		bits |= bitParent
-	}
-	tstate := span.TraceState().AsRaw()
-	if tstate != "" {
-		bits |= bitTraceState
-	}
-	st := span.Status()
-	msg := st.Message()
-	if msg != "" {
-		bits |= bitStatusMessage
-	}
-	events, links := span.Events(), span.Links()
-	if events.Len() > 0 {
-		bits |= bitEvents
-	}
-	if links.Len() > 0 {
-		bits |= bitLinks
-	}
-	da, de, dl := span.DroppedAttributesCount(), span.DroppedEventsCount(), span.DroppedLinksCount()
-	if da|de|dl != 0 {
-		bits |= bitDropped
-	}
-	flags := span.Flags()
-	if flags != 0 {
-		bits |= bitFlags
-	}
-	body = append(body, bits)
-	if bits&bitParent != 0 {
-		body = append(body, parent[:]...)
-	}
-	if bits&bitTraceState != 0 {
-		body = appendString(body, tstate)
-	}
-	body = c.appendWord(body, span.Name())
-	body = binary.AppendUvarint(body, uint64(span.Kind()))
-	body = binary.AppendUvarint(body, uint64(st.Code()))
-	if bits&bitStatusMessage != 0 {
-		body = appendString(body, msg)
-	}
-	start, end := span.StartTimestamp(), span.EndTimestamp()
-	body = binary.LittleEndian.AppendUint64(body, uint64(start))
-	body = binary.AppendVarint(body, int64(end-start))
-	if bits&bitFlags != 0 {
-		body = binary.AppendUvarint(body, uint64(flags))
-	}
-	if bits&bitDropped != 0 {
-		body = binary.AppendUvarint(body, uint64(da))
-		body = binary.AppendUvarint(body, uint64(de))
-		body = binary.AppendUvarint(body, uint64(dl))
-	}
-	body = c.appendMap(body, span.Attributes())
+	b = binary.AppendUvarint(b, uint64(scopeIdx))
+	bits := presenceBits(span)
+	b = append(b, bits)
+	b = c.appendFields(b, span, bits)
+	b = c.appendMap(b, span.Attributes())
 	if bits&bitEvents != 0 {
-		body = binary.AppendUvarint(body, uint64(events.Len()))
-		for i := 0; i < events.Len(); i++ {
-			e := events.At(i)
-			body = binary.AppendUvarint(body, uint64(e.Timestamp()))
-			body = c.appendWord(body, e.Name())
-			body = binary.AppendUvarint(body, uint64(e.DroppedAttributesCount()))
-			body = c.appendMap(body, e.Attributes())
-		}
+		b = c.appendEvents(b, span.Events())
 	}
 	if bits&bitLinks != 0 {
-		body = binary.AppendUvarint(body, uint64(links.Len()))
-		for i := 0; i < links.Len(); i++ {
-			l := links.At(i)
-			tid, sid := l.TraceID(), l.SpanID()
-			body = append(body, tid[:]...)
-			body = append(body, sid[:]...)
-			body = appendString(body, l.TraceState().AsRaw())
-			body = binary.AppendUvarint(body, uint64(l.Flags()))
-			body = binary.AppendUvarint(body, uint64(l.DroppedAttributesCount()))
-			body = c.appendMap(body, l.Attributes())
-		}
+		b = c.appendLinks(b, span.Links())
 	}
-	return body
+	return b
+}
+
+// presenceBits says which optional parts the span's record carries.
+func presenceBits(span ptrace.Span) byte {
+	var bits byte
+	if !span.ParentSpanID().IsEmpty() {
+		bits |= bitParent
+	}
+	if span.TraceState().AsRaw() != "" {
+		bits |= bitTraceState
+	}
+	if span.Status().Message() != "" {
+		bits |= bitStatusMessage
+	}
+	if span.Events().Len() > 0 {
+		bits |= bitEvents
+	}
+	if span.Links().Len() > 0 {
+		bits |= bitLinks
+	}
+	if span.DroppedAttributesCount()|span.DroppedEventsCount()|span.DroppedLinksCount() != 0 {
+		bits |= bitDropped
+	}
+	if span.Flags() != 0 {
+		bits |= bitFlags
+	}
+	return bits
+}
+
+// appendFields writes the span's fields from parent id to dropped counts.
+func (c *spanCodec) appendFields(b []byte, span ptrace.Span, bits byte) []byte {
+	if bits&bitParent != 0 {
+		parent := span.ParentSpanID()
+		b = append(b, parent[:]...)
+	}
+	if bits&bitTraceState != 0 {
+		b = appendString(b, span.TraceState().AsRaw())
+	}
+	b = c.appendWord(b, span.Name())
+	b = binary.AppendUvarint(b, uint64(span.Kind()))
+	st := span.Status()
+	b = binary.AppendUvarint(b, uint64(st.Code()))
+	if bits&bitStatusMessage != 0 {
+		b = appendString(b, st.Message())
+	}
+	start, end := span.StartTimestamp(), span.EndTimestamp()
+	b = binary.LittleEndian.AppendUint64(b, uint64(start))
+	b = binary.AppendVarint(b, int64(end-start))
+	if bits&bitFlags != 0 {
+		b = binary.AppendUvarint(b, uint64(span.Flags()))
+	}
+	if bits&bitDropped != 0 {
+		b = binary.AppendUvarint(b, uint64(span.DroppedAttributesCount()))
+		b = binary.AppendUvarint(b, uint64(span.DroppedEventsCount()))
+		b = binary.AppendUvarint(b, uint64(span.DroppedLinksCount()))
+	}
+	return b
+}
+
+func (c *spanCodec) appendEvents(b []byte, events ptrace.SpanEventSlice) []byte {
+	b = binary.AppendUvarint(b, uint64(events.Len()))
+	for i := 0; i < events.Len(); i++ {
+		e := events.At(i)
+		b = binary.AppendUvarint(b, uint64(e.Timestamp()))
+		b = c.appendWord(b, e.Name())
+		b = binary.AppendUvarint(b, uint64(e.DroppedAttributesCount()))
+		b = c.appendMap(b, e.Attributes())
+	}
+	return b
+}
+
+func (c *spanCodec) appendLinks(b []byte, links ptrace.SpanLinkSlice) []byte {
+	b = binary.AppendUvarint(b, uint64(links.Len()))
+	for i := 0; i < links.Len(); i++ {
+		l := links.At(i)
+		tid, sid := l.TraceID(), l.SpanID()
+		b = append(b, tid[:]...)
+		b = append(b, sid[:]...)
+		b = appendString(b, l.TraceState().AsRaw())
+		b = binary.AppendUvarint(b, uint64(l.Flags()))
+		b = binary.AppendUvarint(b, uint64(l.DroppedAttributesCount()))
+		b = c.appendMap(b, l.Attributes())
+	}
+	return b
 }
 
 func appendString(b []byte, s string) []byte {
@@ -358,34 +376,40 @@ func (r *spanReader) readSpan(id pcommon.SpanID, tid pcommon.TraceID, dst ptrace
 	// One more slot: a kept span gets its sampling.rule next.
 	r.readMap(dst.Attributes(), 0, 1)
 	if bits&bitEvents != 0 {
-		n := r.uvarint()
-		events := dst.Events()
-		for i := uint64(0); i < n && r.err == nil; i++ {
-			e := events.AppendEmpty()
-			e.SetTimestamp(pcommon.Timestamp(r.uvarint()))
-			e.SetName(r.word())
-			e.SetDroppedAttributesCount(uint32(r.uvarint()))
-			r.readMap(e.Attributes(), 0, 0)
-		}
+		r.readEvents(dst.Events())
 	}
 	if bits&bitLinks != 0 {
-		n := r.uvarint()
-		links := dst.Links()
-		for i := uint64(0); i < n && r.err == nil; i++ {
-			l := links.AppendEmpty()
-			var tid pcommon.TraceID
-			var sid pcommon.SpanID
-			copy(tid[:], r.bytes(16))
-			copy(sid[:], r.bytes(8))
-			l.SetTraceID(tid)
-			l.SetSpanID(sid)
-			l.TraceState().FromRaw(r.string())
-			l.SetFlags(uint32(r.uvarint()))
-			l.SetDroppedAttributesCount(uint32(r.uvarint()))
-			r.readMap(l.Attributes(), 0, 0)
-		}
+		r.readLinks(dst.Links())
 	}
 	return r.err
+}
+
+func (r *spanReader) readEvents(events ptrace.SpanEventSlice) {
+	n := r.uvarint()
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		e := events.AppendEmpty()
+		e.SetTimestamp(pcommon.Timestamp(r.uvarint()))
+		e.SetName(r.word())
+		e.SetDroppedAttributesCount(uint32(r.uvarint()))
+		r.readMap(e.Attributes(), 0, 0)
+	}
+}
+
+func (r *spanReader) readLinks(links ptrace.SpanLinkSlice) {
+	n := r.uvarint()
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		l := links.AppendEmpty()
+		var tid pcommon.TraceID
+		var sid pcommon.SpanID
+		copy(tid[:], r.bytes(16))
+		copy(sid[:], r.bytes(8))
+		l.SetTraceID(tid)
+		l.SetSpanID(sid)
+		l.TraceState().FromRaw(r.string())
+		l.SetFlags(uint32(r.uvarint()))
+		l.SetDroppedAttributesCount(uint32(r.uvarint()))
+		r.readMap(l.Attributes(), 0, 0)
+	}
 }
 
 // maxDepth bounds nested maps and slices when reading (writing follows pdata,
