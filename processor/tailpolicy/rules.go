@@ -221,3 +221,19 @@ func routeMatches(route string, entries []string) bool {
 	}
 	return false
 }
+
+// earlyKeepMatch returns the first rule that can keep the trace right now: it
+// depends only on span bits that never unset, and every rule before it keeps
+// 100% too, so waiting could change at most the rule name, never the outcome.
+func (rs *ruleSet) earlyKeepMatch(bits uint64) (int, bool) {
+	for i := range rs.rules {
+		r := &rs.rules[i]
+		if r.probability != 1 {
+			return 0, false
+		}
+		if r.earlyKeep && bits&r.spanMask == r.spanMask {
+			return i, true
+		}
+	}
+	return 0, false
+}
