@@ -71,8 +71,10 @@ type SyntheticConfig struct {
 	// AttributeKeys: a span or resource attribute with one of these keys and a true
 	// or non-empty value marks the trace as synthetic.
 	AttributeKeys []string `mapstructure:"attribute_keys"`
-	// UserAgentPatterns: regular expressions matched against user_agent.original
-	// or http.user_agent.
+	// UserAgentPatterns: regular expressions matched anywhere in
+	// user_agent.original or http.user_agent. Literals and alternations of
+	// literals, optionally case-insensitive as a whole, are matched by a literal
+	// search with the same verdicts (useragent.go); other forms use regexp.
 	UserAgentPatterns []string `mapstructure:"user_agent_patterns"`
 }
 

@@ -5,7 +5,6 @@ package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -58,18 +57,16 @@ type ruleSet struct {
 	needSynthetic bool
 	httpStatusMin int64
 	syntheticKeys []string
-	userAgents    []*regexp.Regexp
+	userAgents    *userAgentMatcher
 }
 
 func compileRules(cfg *Config, set component.TelemetrySettings) (*ruleSet, error) {
 	rs := &ruleSet{httpStatusMin: cfg.Error.HTTPStatusMin, syntheticKeys: cfg.Synthetic.AttributeKeys}
-	for _, p := range cfg.Synthetic.UserAgentPatterns {
-		re, err := regexp.Compile(p)
-		if err != nil {
-			return nil, fmt.Errorf("tail_policy: synthetic.user_agent_patterns: %w", err)
-		}
-		rs.userAgents = append(rs.userAgents, re)
+	ua, err := newUserAgentMatcher(cfg.Synthetic.UserAgentPatterns)
+	if err != nil {
+		return nil, fmt.Errorf("tail_policy: synthetic.user_agent_patterns: %w", err)
 	}
+	rs.userAgents = ua
 	allKeepSoFar := true
 	for i, rc := range cfg.Rules {
 		r := rule{name: rc.Name, probability: *rc.Probability, routes: rc.Routes,
@@ -167,16 +164,12 @@ func (rs *ruleSet) isSynthetic(attrs pcommon.Map) bool {
 			return true
 		}
 	}
-	if len(rs.userAgents) == 0 {
+	if rs.userAgents.empty() {
 		return false
 	}
 	for _, key := range userAgentKeys {
-		if v, ok := attrs.Get(key); ok && v.Type() == pcommon.ValueTypeStr {
-			for _, re := range rs.userAgents {
-				if re.MatchString(v.Str()) {
-					return true
-				}
-			}
+		if v, ok := attrs.Get(key); ok && v.Type() == pcommon.ValueTypeStr && rs.userAgents.match(v.Str()) {
+			return true
 		}
 	}
 	return false
