@@ -160,14 +160,24 @@ var (
 	}()
 )
 
+// benchWorkloads: the two synthetic inputs, then http, shaped like the
+// end-to-end benchmark's traffic (see httpWorkload), which the processors run
+// in their default configuration (for tail_policy: the default rules and the
+// default synthetic user-agent patterns) so that the unit benchmark measures
+// what a user gets.
 var benchWorkloads = []struct {
-	name   string
-	varied bool
-}{{"repetitive", false}, {"varied", true}}
+	name     string
+	generate func(seed uint64) []ptrace.Traces
+	defaults bool
+}{
+	{"repetitive", func(seed uint64) []ptrace.Traces { return benchWorkloadOf(seed, false) }, false},
+	{"varied", func(seed uint64) []ptrace.Traces { return benchWorkloadOf(seed, true) }, false},
+	{"http", httpWorkload, true},
+}
 
 type benchPeer struct {
 	name string
-	make func(*testing.B) processor.Traces
+	make func(b *testing.B, defaults bool) processor.Traces
 }
 
 // benchPeers: tail_policy in its default configuration (compact buffering),
@@ -179,17 +189,20 @@ var benchPeers = []benchPeer{
 }
 
 // newBenchTailPolicy: the default buffering (compact_percent 0: every span compact).
-func newBenchTailPolicy(b *testing.B) processor.Traces {
-	return newBenchTailPolicyWith(b, createDefaultConfig().(*Config).Memory.CompactPercent)
+func newBenchTailPolicy(b *testing.B, defaults bool) processor.Traces {
+	return newBenchTailPolicyWith(b, createDefaultConfig().(*Config).Memory.CompactPercent, defaults)
 }
 
 // newBenchTailPolicyReferences keeps every span as a reference into the request.
-func newBenchTailPolicyReferences(b *testing.B) processor.Traces {
-	return newBenchTailPolicyWith(b, 100)
+func newBenchTailPolicyReferences(b *testing.B, defaults bool) processor.Traces {
+	return newBenchTailPolicyWith(b, 100, defaults)
 }
 
-func newBenchTailPolicyWith(b *testing.B, compactPercent int) processor.Traces {
+func newBenchTailPolicyWith(b *testing.B, compactPercent int, defaults bool) processor.Traces {
 	cfg := newBenchConfig(compactPercent)
+	if defaults {
+		cfg = newBenchDefaultConfig(compactPercent)
+	}
 	f := NewFactory()
 	p, err := f.CreateTraces(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
 	require.NoError(b, err)
@@ -215,7 +228,19 @@ func newBenchConfig(compactPercent int) *Config {
 	return cfg
 }
 
-func newBenchTailSampling(b *testing.B) processor.Traces {
+// newBenchDefaultConfig: the default configuration, with the decision caches
+// and log summary of newBenchConfig (creating a processor per op must not be
+// dominated by allocating million-entry caches).
+func newBenchDefaultConfig(compactPercent int) *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Memory.CompactPercent = compactPercent
+	cfg.DecisionCache.DroppedTraces = 100_000
+	cfg.DecisionCache.KeptTraces = 10_000
+	cfg.Baseline.LogInterval = 0
+	return cfg
+}
+
+func newBenchTailSampling(b *testing.B, _ bool) processor.Traces {
 	f := tailsamplingprocessor.NewFactory()
 	cfg := f.CreateDefaultConfig()
 	require.NoError(b, confmap.NewFromStringMap(map[string]any{
@@ -249,8 +274,8 @@ func BenchmarkThroughput(b *testing.B) {
 				var elapsed, cpu time.Duration
 				for i := 0; b.Loop(); i++ {
 					b.StopTimer()
-					input := benchWorkloadOf(uint64(i), w.varied)
-					p := peer.make(b)
+					input := w.generate(uint64(i))
+					p := peer.make(b, w.defaults)
 					runtime.GC()
 					b.StartTimer()
 					start, cpuStart := time.Now(), processCPU()
@@ -285,11 +310,11 @@ func BenchmarkHeapPerBufferedSpan(b *testing.B) {
 					var before, after runtime.MemStats
 					runtime.GC()
 					runtime.ReadMemStats(&before)
-					p := peer.make(b)
+					p := peer.make(b, w.defaults)
 					require.NoError(b, p.Start(context.Background(), nil))
 					spans := 0
 					for r := range 10 {
-						for _, td := range benchWorkloadOf(uint64(i*10+r), w.varied) {
+						for _, td := range w.generate(uint64(i*10 + r)) {
 							spans += td.SpanCount()
 							require.NoError(b, p.ConsumeTraces(context.Background(), td))
 						}
@@ -337,4 +362,160 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// The realistic workload, shaped like the end-to-end benchmark's HTTP traffic
+// (OTel semantic conventions): 5 spans a trace — a SERVER root with
+// http.request.method, http.route, url.full, url.scheme, user_agent.original
+// (an ordinary browser), client.address, server.address, server.port,
+// network.protocol.version and the status code; then an INTERNAL handler span,
+// a database CLIENT span with db.query.text, an HTTP CLIENT span to another
+// service and a cache CLIENT span. About 10% of traces carry personal data
+// (an e-mail in url.full and enduser.id, a card number in db.query.text), 1%
+// errors, 1% slow roots, 0.5% synthetic monitors recognised by user agent.
+const httpSpansPerTrace = 5
+
+var (
+	httpBrowsers = []string{
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+		"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.81 Mobile Safari/537.36",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.70",
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:132.0) Gecko/20100101 Firefox/132.0",
+	}
+	httpMonitors = []string{
+		"Mozilla/5.0 (compatible; Pingdom.com_bot_version_1.4_(http://www.pingdom.com/))",
+		"Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)",
+		"Datadog/Synthetics",
+	}
+)
+
+// httpWorkload builds requests of 200 traces (1 000 spans) each, 10 000 spans
+// in all, like the other workloads.
+func httpWorkload(seed uint64) []ptrace.Traces {
+	rng := rand.New(rand.NewPCG(seed, 11))
+	now := time.Now()
+	const traces, perRequest = benchTraces * benchSpansPerTrace / httpSpansPerTrace, 200
+	var out []ptrace.Traces
+	for range traces / perRequest {
+		td := ptrace.NewTraces()
+		scopes := make([]ptrace.SpanSlice, len(benchServices))
+		for i, svc := range benchServices {
+			rs := td.ResourceSpans().AppendEmpty()
+			ra := rs.Resource().Attributes()
+			ra.PutStr("service.name", svc)
+			ra.PutStr("service.version", fmt.Sprintf("2.%d.0", i+1))
+			ra.PutStr("deployment.environment.name", "production")
+			ra.PutStr("host.name", fmt.Sprintf("ip-10-0-%d-%d.ec2.internal", i, rng.IntN(250)))
+			ra.PutStr("k8s.pod.name", fmt.Sprintf("%s-6d4f%d-%05x", svc, i, rng.IntN(1<<20)))
+			ra.PutStr("telemetry.sdk.language", "go")
+			ra.PutStr("telemetry.sdk.version", "1.38.0")
+			ss := rs.ScopeSpans().AppendEmpty()
+			ss.Scope().SetName("go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp")
+			ss.Scope().SetVersion("0.63.0")
+			scopes[i] = ss.Spans()
+		}
+		for range perRequest {
+			appendHTTPTrace(rng, now, scopes)
+		}
+		out = append(out, td)
+	}
+	return out
+}
+
+// appendHTTPTrace appends one trace of httpSpansPerTrace spans.
+func appendHTTPTrace(rng *rand.Rand, now time.Time, scopes []ptrace.SpanSlice) {
+	var tid pcommon.TraceID
+	for i := range tid {
+		tid[i] = byte(rng.Uint32())
+	}
+	svc := rng.IntN(len(scopes))
+	spans := scopes[svc]
+	route := benchRoutes[rng.IntN(len(benchRoutes))]
+	personal := rng.Float64() < 0.10
+	dur := time.Duration(8+rng.IntN(60)) * time.Millisecond
+	if rng.Float64() < 0.01 {
+		dur = 2 * time.Second
+	}
+	status := int64(200)
+	if rng.Float64() < 0.01 {
+		status = 503
+	}
+	ua := httpBrowsers[rng.IntN(len(httpBrowsers))]
+	if rng.Float64() < 0.005 {
+		ua = httpMonitors[rng.IntN(len(httpMonitors))]
+	}
+	root := pcommon.SpanID{1, byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32()), 4, 5, 6, 7}
+	start := now.Add(-dur)
+	newSpan := func(n byte, parent pcommon.SpanID, name string, kind ptrace.SpanKind, d time.Duration) ptrace.Span {
+		s := spans.AppendEmpty()
+		s.SetTraceID(tid)
+		id := root
+		id[0] = n
+		s.SetSpanID(id)
+		s.SetParentSpanID(parent)
+		s.SetName(name)
+		s.SetKind(kind)
+		s.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
+		s.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(d)))
+		return s
+	}
+
+	path := strings.ReplaceAll(route, "{id}", strconv.Itoa(rng.IntN(1_000_000)))
+	query := fmt.Sprintf("page=%d&session=%016x", rng.IntN(20), rng.Uint64())
+	if personal {
+		query += fmt.Sprintf("&email=jane.doe%d@example.com", rng.IntN(10_000))
+	}
+	s := newSpan(1, pcommon.SpanID{}, "GET "+route, ptrace.SpanKindServer, dur)
+	a := s.Attributes()
+	a.PutStr("http.request.method", "GET")
+	a.PutStr("http.route", route)
+	a.PutStr("url.full", "https://shop.example.com"+path+"?"+query)
+	a.PutStr("url.scheme", "https")
+	a.PutStr("user_agent.original", ua)
+	a.PutStr("client.address", fmt.Sprintf("203.0.%d.%d", rng.IntN(256), rng.IntN(256)))
+	a.PutStr("server.address", "shop.example.com")
+	a.PutInt("server.port", 443)
+	a.PutStr("network.protocol.version", "2")
+	a.PutInt("http.response.status_code", status)
+	if personal {
+		a.PutStr("enduser.id", fmt.Sprintf("jane.doe%d@example.com", rng.IntN(10_000)))
+	}
+	if status >= 500 {
+		s.Status().SetCode(ptrace.StatusCodeError)
+	}
+
+	handler := newSpan(2, s.SpanID(), "handle "+route, ptrace.SpanKindInternal, dur*9/10)
+	handler.Attributes().PutStr("code.function.name", "main.handle")
+
+	db := newSpan(3, handler.SpanID(), "SELECT shop.orders", ptrace.SpanKindClient, dur/4)
+	da := db.Attributes()
+	da.PutStr("db.system.name", "postgresql")
+	da.PutStr("db.namespace", "shop")
+	da.PutStr("db.operation.name", "SELECT")
+	q := fmt.Sprintf("SELECT id, total FROM orders WHERE customer_id = %d", rng.IntN(1_000_000))
+	if personal {
+		q = "SELECT id FROM payments WHERE card = '4111111111111111'"
+	}
+	da.PutStr("db.query.text", q)
+	da.PutStr("server.address", "orders-db.shop-prod.svc")
+	da.PutInt("server.port", 5432)
+
+	call := newSpan(4, handler.SpanID(), "GET", ptrace.SpanKindClient, dur/3)
+	ca := call.Attributes()
+	ca.PutStr("http.request.method", "GET")
+	ca.PutStr("url.full", fmt.Sprintf("http://catalog.shop-prod.svc:8080/internal/stock/%d", rng.IntN(100_000)))
+	ca.PutStr("server.address", "catalog.shop-prod.svc")
+	ca.PutInt("server.port", 8080)
+	ca.PutStr("network.protocol.version", "1.1")
+	ca.PutInt("http.response.status_code", 200)
+
+	cache := newSpan(5, handler.SpanID(), "GET", ptrace.SpanKindClient, time.Millisecond)
+	ka := cache.Attributes()
+	ka.PutStr("db.system.name", "redis")
+	ka.PutStr("db.operation.name", "GET")
+	ka.PutStr("server.address", "cache.shop-prod.svc")
 }
