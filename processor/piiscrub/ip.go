@@ -60,11 +60,30 @@ func isCIDRNetwork(s string, b int, addr netip.Addr) bool {
 }
 
 func (st *state) versionContext(s string, a int) bool {
-	if st.keyFlag(keyVersion) {
+	if productVersion(s, a) || st.keyFlag(keyVersion) {
 		return true
 	}
 	lo := max(a-12, 0)
 	return st.contextBefore(versionWords, s[lo:], a-lo, contextWindow)
+}
+
+// productVersion reports whether the number at a is the version of a product token, as in a user agent:
+// "Chrome/131.0.0.0" (every reduced Chrome user agent has a dotted quad), "Edg/131.0.2903.70". The token is a
+// name of two or more letters, digits, '.', '_' or '-' that starts with an upper-case letter (as browsers'
+// product tokens do), at the start of s or after a space, '(', ';' or ','; so "/api/ip/203.0.113.7",
+// "via proxy/203.0.113.8" and "host 203.0.113.7" stay addresses.
+func productVersion(s string, a int) bool {
+	if a < 3 || s[a-1] != '/' {
+		return false
+	}
+	p := a - 1
+	for p > 0 && a-1-p < 32 && (isWord(s[p-1]) || s[p-1] == '.' || s[p-1] == '-') {
+		p--
+	}
+	if a-1-p < 2 || s[p] < 'A' || s[p] > 'Z' {
+		return false
+	}
+	return p == 0 || s[p-1] == ' ' || s[p-1] == '(' || s[p-1] == ';' || s[p-1] == ','
 }
 
 // ipv6Candidate reports whether the ':' at i may be part of an IPv6 address: outside a run already rejected,
