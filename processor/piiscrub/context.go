@@ -55,13 +55,15 @@ func (st *state) contextBefore(ws *wordSet, s string, a, window int) bool {
 	return false
 }
 
-// Key context flags, computed lazily from the attribute key when a candidate needs them.
+// Key context flags, each computed from the attribute key the first time a candidate asks for it: most
+// candidates need one flag (an IPv4 address asks only whether the key names a version), so the key is not
+// classified on every count. The low four bits of state.keyFlags are the answers, the high four bits say
+// which answers are known.
 const (
 	keyPhone uint8 = 1 << iota
 	keySSN
 	keyVersion
 	keyID
-	keyDone
 )
 
 func (st *state) setKey(k string) {
@@ -70,17 +72,24 @@ func (st *state) setKey(k string) {
 }
 
 func (st *state) keyFlag(f uint8) bool {
-	if st.keyFlags&keyDone == 0 {
-		st.keyFlags = classifyKey(st.key) | keyDone
+	if st.keyFlags&(f<<4) == 0 {
+		st.keyFlags |= f << 4
+		if keyHas(st.key, f) {
+			st.keyFlags |= f
+		}
 		st.work.add(8*min(len(st.key), 64) + 64) // a few substring searches over the key, the id suffixes
 	}
 	return st.keyFlags&f != 0
 }
 
-// classifyKey derives context from an attribute key: phone-like, SSN-like, version-like, identifier-like.
-func classifyKey(k string) uint8 {
+// keyHas derives one context flag from an attribute key: phone-like, SSN-like, version-like (from its first 64
+// bytes, case-insensitively) or identifier-like.
+func keyHas(k string, f uint8) bool {
 	if k == "" {
-		return 0
+		return false
+	}
+	if f == keyID {
+		return keyLooksLikeID(k)
 	}
 	var buf [64]byte
 	lk := buf[:0]
@@ -88,22 +97,17 @@ func classifyKey(k string) uint8 {
 		lk = append(lk, lower(k[i]))
 	}
 	s := string(lk)
-	var f uint8
-	if strings.Contains(s, "phone") || strings.Contains(s, "mobile") || strings.Contains(s, "msisdn") ||
-		strings.Contains(s, "fax") || hasToken(s, "tel") || hasToken(s, "cell") || strings.Contains(s, "telephone") {
-		f |= keyPhone
+	switch f {
+	case keyPhone:
+		return strings.Contains(s, "phone") || strings.Contains(s, "mobile") || strings.Contains(s, "msisdn") ||
+			strings.Contains(s, "fax") || hasToken(s, "tel") || hasToken(s, "cell") || strings.Contains(s, "telephone")
+	case keySSN:
+		return hasToken(s, "ssn") || strings.Contains(s, "social_security") || strings.Contains(s, "socialsecurity") ||
+			strings.Contains(s, "social.security") || strings.Contains(s, "social-security")
+	case keyVersion:
+		return strings.Contains(s, "version")
 	}
-	if hasToken(s, "ssn") || strings.Contains(s, "social_security") || strings.Contains(s, "socialsecurity") ||
-		strings.Contains(s, "social.security") || strings.Contains(s, "social-security") {
-		f |= keySSN
-	}
-	if strings.Contains(s, "version") {
-		f |= keyVersion
-	}
-	if keyLooksLikeID(k) {
-		f |= keyID
-	}
-	return f
+	return false
 }
 
 // hasToken reports whether tok appears in s delimited by non-letters.
