@@ -240,6 +240,8 @@ func (d *loopbackDeployment) gatewayConfig(grpc, http string) string {
 	set(t, cfg, http, "receivers", "otlp", "protocols", "http", "endpoint")
 	set(t, cfg, FreeEndpoint(t), "extensions", "health_check", "endpoint")
 	set(t, cfg, d.tokenFile, "extensions", "bearertokenauth/agents", "filename")
+	set(t, cfg, d.tokenFile, "extensions", "bearertokenauth/status", "filename")
+	set(t, cfg, FreeEndpoint(t), "extensions", "warden_status", "endpoint")
 	for _, proto := range []string{"grpc", "http"} {
 		set(t, cfg, d.tls.certFile, "receivers", "otlp", "protocols", proto, "tls", "cert_file")
 		set(t, cfg, d.tls.keyFile, "receivers", "otlp", "protocols", proto, "tls", "key_file")
@@ -265,6 +267,7 @@ func (d *loopbackDeployment) agentConfig(grpc, http string, gateways []string) s
 	set(t, cfg, "${env:WARDEN_DATA_DIR}/queue", "extensions", "file_storage/queue", "directory")
 	set(t, cfg, "${env:WARDEN_DATA_DIR}/queue", "extensions", "file_storage/queue", "compaction", "directory")
 	set(t, cfg, d.tokenFile, "extensions", "bearertokenauth/gateway", "filename")
+	set(t, cfg, FreeEndpoint(t), "extensions", "warden_status", "endpoint")
 	set(t, cfg, d.keyFile, "processors", "pii_scrub", "key", "file")
 	set(t, cfg, d.lokiEndpoint, "exporters", "tenant_router/loki", "endpoint")
 	removeProcessor(t, cfg, "k8s_attributes")

@@ -31,6 +31,7 @@ func localConfigEnv(t *testing.T) (env []string, grpcEndpoint, httpEndpoint, pro
 		"WARDEN_OTLP_HTTP_ENDPOINT=" + httpEndpoint,
 		"WARDEN_PROMETHEUS_ENDPOINT=" + promEndpoint,
 		"WARDEN_HEALTH_ENDPOINT=" + healthEndpoint,
+		"WARDEN_STATUS_ENDPOINT=" + FreeEndpoint(t),
 	}
 	env = append(env, configTestEnv(t)...)
 	return env, grpcEndpoint, httpEndpoint, promEndpoint, healthEndpoint
