@@ -21,6 +21,7 @@ build:
 
 ## run: build if needed and start the collector on configs/local.yaml (no backend needed)
 run: build data/pii-scrub.key
+	@echo "otelcol-warden: status page on http://$${WARDEN_STATUS_ENDPOINT:-127.0.0.1:13134}/ (API: /api/v1/summary)"
 	$(BIN) --config configs/local.yaml
 
 # A random demo key for pii_scrub's pseudonyms, made once per checkout and never committed.

@@ -44,11 +44,12 @@ func run(collectorBin, config, dataDir, keyFile string, requests int, duration t
 	if err != nil {
 		return err
 	}
-	ports, err := freeEndpoints(5)
+	ports, err := freeEndpoints(6)
 	if err != nil {
 		return err
 	}
 	grpcEndpoint, httpEndpoint, promEndpoint, healthEndpoint, telemetryEndpoint := ports[0], ports[1], ports[2], ports[3], ports[4]
+	statusEndpoint := ports[5]
 	_, telemetryPort, _ := net.SplitHostPort(telemetryEndpoint)
 
 	logPath := filepath.Join(dataDir, "collector.log")
@@ -63,6 +64,7 @@ func run(collectorBin, config, dataDir, keyFile string, requests int, duration t
 		"WARDEN_OTLP_HTTP_ENDPOINT="+httpEndpoint,
 		"WARDEN_PROMETHEUS_ENDPOINT="+promEndpoint,
 		"WARDEN_HEALTH_ENDPOINT="+healthEndpoint,
+		"WARDEN_STATUS_ENDPOINT="+statusEndpoint,
 		"WARDEN_TELEMETRY_PORT="+telemetryPort,
 		"WARDEN_DATA_DIR="+dataDir,
 		"WARDEN_PII_KEY_FILE="+absKey,
@@ -88,6 +90,7 @@ func run(collectorBin, config, dataDir, keyFile string, requests int, duration t
 		return fmt.Errorf("%w (collector log: %s)", err, logPath)
 	}
 	fmt.Printf("demo: otelcol-warden is up (OTLP %s, own metrics http://%s/metrics, output in %s)\n", grpcEndpoint, telemetryEndpoint, dataDir)
+	fmt.Printf("demo: status page http://%s/\n", statusEndpoint)
 
 	ctx := context.Background()
 	shop, providers, err := newShop(ctx, grpcEndpoint, seed)
@@ -120,6 +123,7 @@ func run(collectorBin, config, dataDir, keyFile string, requests int, duration t
 	fmt.Println("demo: waiting for the pipeline to settle (tail sampling decides a trace 2 s after its root span)...")
 	out.waitStable(5*time.Second, 90*time.Second)
 	selfMetrics, scrapeErr := scrape("http://"+telemetryEndpoint+"/metrics", filepath.Join(dataDir, "self-metrics.txt"))
+	saveStatus(statusEndpoint, dataDir)
 	if err := stop(); err != nil {
 		fmt.Fprintf(os.Stderr, "demo: collector shutdown: %v (log: %s)\n", err, logPath)
 	}
