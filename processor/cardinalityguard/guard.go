@@ -44,6 +44,7 @@ type guard struct {
 	// by state.max_tracked_series (series_active reports totalAdmitted, against the caps).
 	overflowSeries int
 	scratch        []attrKV
+	positions      positionCache // hashes of the last point's attributes, by position
 
 	reportMu   sync.Mutex
 	lastReport *Report

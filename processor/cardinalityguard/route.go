@@ -57,7 +57,7 @@ func (g *guard) route(mc *metricCtx, attrs pcommon.Map, ts pcommon.Timestamp) de
 	if attrs.Len() > g.cfg.MaxAttributes {
 		return decision{drop: reasonTooManyAttributes}
 	}
-	inHash := mapHash(attrs)
+	inHash := g.positions.attrHash(attrs)
 	key := combine(mc.seriesBase, inHash)
 	if d, ok := g.knownRoute(mc, key, ts); ok {
 		return d
