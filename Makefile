@@ -97,7 +97,7 @@ bench-peer:
 # builder-config.yaml, stamped with the commit and build date; the image is
 # ghcr.io/otelcol-warden/otelcol-warden:<dist.version>, the tag the Kubernetes manifests and README name.
 RELEASE_BUILD  := ./scripts/release-build.sh
-DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/arm64
+DIST_PLATFORMS ?= linux/amd64 linux/arm64
 
 ## image: the OCI image (podman, FROM scratch), saved to dist/ as an OCI archive, plus dist/checksums.txt
 image:
