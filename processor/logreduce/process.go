@@ -57,6 +57,7 @@ func (r *reducer) record(rl plog.ResourceLogs, sl plog.ScopeLogs, lr plog.LogRec
 	lr.Attributes().PutStr(attrTemplate, c.Template())
 	st := &c.State
 	st.reportReceived++
+	st.lifeReceived++
 	if !r.reduce {
 		sc.passed[reasonAnnotate]++
 		return false
@@ -85,6 +86,8 @@ func (r *reducer) record(rl plog.ResourceLogs, sl plog.ScopeLogs, lr plog.LogRec
 	}, r.evicted, now)
 	st.reportSuppressed++
 	st.reportBytes += size
+	st.lifeSuppressed++
+	st.lifeBytes += size
 	sc.suppressed++
 	sc.bytesSuppressed += size
 	return true

@@ -30,6 +30,11 @@ type reducer struct {
 	keepSeverity plog.SeverityNumber
 	keepWhen     *ottl.ConditionSequence[*ottllog.TransformContext]
 	reduce       bool
+	id           component.ID
+
+	// life and unregisterStatus serve the warden_status extension (status.go).
+	life             lifetime
+	unregisterStatus func()
 
 	mu        sync.Mutex
 	templates *templateSet
@@ -63,6 +68,9 @@ func newReducer(cfg *Config, set processor.Settings, next consumer.Logs) (*reduc
 		tokenizer: drain.Tokenizer{MaxTokens: cfg.Limits.MaxTokens},
 		services:  serviceNames{max: cfg.Limits.MaxServicesInTelemetry, seen: map[string]struct{}{}},
 		now:       time.Now,
+		id:        set.ID,
+
+		unregisterStatus: func() {},
 	}
 	r.templates = newTemplateSet(cfg, r.onEvict)
 	if len(cfg.KeepWhen) > 0 {
@@ -101,16 +109,19 @@ func (r *reducer) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: true}
 }
 
-// Start starts the window clock and the report; safe to call again after Shutdown.
-func (r *reducer) Start(_ context.Context, _ component.Host) error {
+// Start starts the window clock and the report and registers with warden_status (outside r.mu,
+// so a registry that asks for a snapshot at once cannot deadlock); safe to call again after Shutdown.
+func (r *reducer) Start(_ context.Context, host component.Host) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.stop != nil {
+		r.mu.Unlock()
 		return nil
 	}
 	r.stop = make(chan struct{})
 	r.done.Add(1)
 	go r.clock(r.stop)
+	r.mu.Unlock()
+	r.registerStatus(host)
 	return nil
 }
 
@@ -145,7 +156,10 @@ func (r *reducer) Shutdown(ctx context.Context) error {
 	r.mu.Lock()
 	stop := r.stop
 	r.stop = nil
+	unregister := r.unregisterStatus
+	r.unregisterStatus = func() {}
 	r.mu.Unlock()
+	unregister()
 	if stop != nil {
 		close(stop)
 		r.done.Wait()
@@ -168,6 +182,7 @@ func (r *reducer) send(ctx context.Context, b *summaryBatch) error {
 	if b.empty() {
 		return nil
 	}
+	r.life.summaries.Add(int64(b.logs.LogRecordCount()))
 	for trigger, n := range b.counts {
 		r.telemetry.ProcessorLogReduceSummariesEmitted.Add(ctx, n, metric.WithAttributeSet(triggerSet(trigger)))
 	}
@@ -192,7 +207,9 @@ func (r *reducer) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	r.evicted = nil
 	r.mu.Unlock()
 	counts.record(ctx, r.telemetry)
+	r.life.add(counts)
 	if !spill.empty() {
+		r.life.summaries.Add(int64(spill.logs.LogRecordCount()))
 		for trigger, n := range spill.counts {
 			r.telemetry.ProcessorLogReduceSummariesEmitted.Add(ctx, n, metric.WithAttributeSet(triggerSet(trigger)))
 		}

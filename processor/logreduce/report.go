@@ -32,6 +32,8 @@ type TemplateReport struct {
 	Received        int64  `json:"received"`
 	Suppressed      int64  `json:"suppressed"`
 	SuppressedBytes int64  `json:"suppressed_bytes"`
+	// c is the template, for its shape once it made the top N (shapes cost more than ids).
+	c *cluster
 }
 
 // MarshalLogObject writes a service report as structured log fields.
@@ -58,8 +60,21 @@ func (s ServiceReport) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	}))
 }
 
+// templateCounts are one template's counts over some period.
+type templateCounts struct{ received, suppressed, bytes int64 }
+
 // buildReport collects the counts since the last report and resets them; r.mu is held.
 func (r *reducer) buildReport() []ServiceReport {
+	return r.topTemplates(func(st *templateState) templateCounts {
+		c := templateCounts{st.reportReceived, st.reportSuppressed, st.reportBytes}
+		st.reportReceived, st.reportSuppressed, st.reportBytes = 0, 0, 0
+		return c
+	})
+}
+
+// topTemplates groups the templates' counts (taken by counts) by service and keeps the top_n
+// services and, per service, the top_n templates by suppressed bytes; r.mu is held.
+func (r *reducer) topTemplates(counts func(*templateState) templateCounts) []ServiceReport {
 	byService := map[string]*ServiceReport{}
 	r.templates.all(func(c *cluster) {
 		st := &c.State
@@ -68,17 +83,16 @@ func (r *reducer) buildReport() []ServiceReport {
 			sr = &ServiceReport{Service: st.group.service}
 			byService[st.group.service] = sr
 		}
+		n := counts(st)
 		sr.Templates++
-		sr.Received += st.reportReceived
-		sr.Suppressed += st.reportSuppressed
-		sr.SuppressedBytes += st.reportBytes
-		if st.reportSuppressed > 0 {
+		sr.Received += n.received
+		sr.Suppressed += n.suppressed
+		sr.SuppressedBytes += n.bytes
+		if n.suppressed > 0 {
 			sr.TopBySuppressed = append(sr.TopBySuppressed, TemplateReport{
-				ID: templateID(c.Template()), Shape: r.shape(c),
-				Received: st.reportReceived, Suppressed: st.reportSuppressed, SuppressedBytes: st.reportBytes,
+				ID: templateID(c.Template()), c: c, Received: n.received, Suppressed: n.suppressed, SuppressedBytes: n.bytes,
 			})
 		}
-		st.reportReceived, st.reportSuppressed, st.reportBytes = 0, 0, 0
 	})
 	out := make([]ServiceReport, 0, len(byService))
 	for _, sr := range byService {
@@ -87,6 +101,10 @@ func (r *reducer) buildReport() []ServiceReport {
 		})
 		if len(sr.TopBySuppressed) > r.cfg.Report.TopN {
 			sr.TopBySuppressed = sr.TopBySuppressed[:r.cfg.Report.TopN]
+		}
+		for i := range sr.TopBySuppressed {
+			t := &sr.TopBySuppressed[i]
+			t.Shape, t.c = r.shape(t.c), nil
 		}
 		out = append(out, *sr)
 	}

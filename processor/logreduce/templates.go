@@ -22,6 +22,10 @@ type templateState struct {
 	reportReceived   int64
 	reportSuppressed int64
 	reportBytes      int64
+	// Over the template's lifetime: for the warden_status snapshot (status.go).
+	lifeReceived   int64
+	lifeSuppressed int64
+	lifeBytes      int64
 	// prev and next link the least-recently-seen list over all group keys.
 	prev, next *cluster
 }
