@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"hash"
 	"net/netip"
+	"strings"
 	"sync"
 )
 
@@ -70,6 +71,11 @@ func (st *state) normalize(dst []byte, ent entity, raw string) []byte {
 			}
 		}
 	case entIP:
+		if strings.IndexByte(raw, ':') < 0 {
+			// IPv4: netip accepts only the canonical dotted quad (no leading zeros, four fields), so a value
+			// it parses prints back unchanged, and one it refuses is taken as it is: no parse needed.
+			return append(dst, raw...)
+		}
 		if addr, err := netip.ParseAddr(raw); err == nil {
 			return addr.Unmap().AppendTo(dst)
 		}
