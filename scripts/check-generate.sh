@@ -33,7 +33,7 @@ for f in main.go main_others.go main_windows.go components.go go.mod go.sum; do
   report "cmd/otelcol-warden/$f (from builder-config.yaml)" "$root/cmd/otelcol-warden/$f" "$scratch/cmd/otelcol-warden/$f"
 done
 
-for meta in processor/*/metadata.yaml exporter/*/metadata.yaml; do
+for meta in processor/*/metadata.yaml exporter/*/metadata.yaml extension/*/metadata.yaml; do
   [ -f "$meta" ] || continue
   dir=$(dirname "$meta")
   (cd "$scratch/$dir" && go tool mdatagen metadata.yaml)
