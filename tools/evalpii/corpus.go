@@ -343,74 +343,24 @@ var fillers = []string{" ok", " failed", ", retrying", " (cached)", "; done", " 
 
 // generate builds n samples per location with one to three items and one or two hard negatives each, plus
 // clean samples that hold only negatives.
+// textLocations are where free text with personal data and machine identifiers is placed.
+var textLocations = []struct{ loc, key string }{
+	{"log_body", ""}, {"log_body_map", "detail"}, {"log_attr", "app.note"}, {"span_attr", "app.note"},
+	{"exception_message", "exception.message"}, {"span_name", ""},
+}
+
+// generate builds the corpus: n samples per text location, then n each of URLs, phone-keyed values, metric data
+// point attributes and clean samples. The order of the random draws is the corpus: keep it.
 func generate(seed uint64, n int) []sample {
 	g := gen{rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 	var out []sample
-	textLocs := []struct{ loc, key string }{
-		{"log_body", ""}, {"log_body_map", "detail"}, {"log_attr", "app.note"}, {"span_attr", "app.note"},
-		{"exception_message", "exception.message"}, {"span_name", ""},
-	}
-	for _, tl := range textLocs {
+	for _, tl := range textLocations {
 		for i := 0; i < n; i++ {
-			var b builder
-			items := 1 + g.r.IntN(3)
-			if tl.loc == "span_name" {
-				items = 1
-				b.lit(g.pick([]string{"GET /users/", "POST /notify ", "lookup "}))
-			}
-			for k := 0; k < items; k++ {
-				if k > 0 || g.r.IntN(2) == 0 {
-					t, v := g.negative()
-					b.lit(g.pick([]string{"req ", "at ", "id=", "pod ", "v "}))
-					b.neg(t, v)
-					b.lit(" ")
-				}
-				g.piiItem(&b, textTypes[g.r.IntN(len(textTypes))])
-				b.lit(g.pick(fillers))
-				b.lit(" ")
-			}
-			t, v := g.negative()
-			b.lit("trace ")
-			b.neg(t, v)
-			out = append(out, b.sample(tl.loc, tl.key))
+			out = append(out, g.textSample(tl.loc, tl.key))
 		}
 	}
-	// URLs: userinfo, secret query values, personal data in path segments and query values (percent-encoded).
 	for i := 0; i < n; i++ {
-		var b builder
-		b.lit("https://")
-		if g.r.IntN(4) == 0 {
-			b.pii("url_secret", g.pick(firstNames)+":"+g.alnum(10, lowerAlnum)+"@")
-		}
-		b.lit(g.pick(hosts))
-		b.lit("/api/v1/")
-		switch g.r.IntN(3) {
-		case 0:
-			b.lit("users/")
-			b.pii("email", g.email())
-			b.lit("/orders/")
-		case 1:
-			b.lit("orders/")
-			b.neg("uuid", fmt.Sprintf("%s-%s-4%s-%s-%s", g.alnum(8, hexChars), g.alnum(4, hexChars), g.alnum(3, hexChars), g.alnum(4, hexChars), g.alnum(12, hexChars)))
-		default:
-			b.lit("items/")
-			b.neg("order_no", fmt.Sprintf("%d", 100000+g.r.IntN(899999)))
-		}
-		b.lit("?")
-		b.lit(g.pick([]string{"token", "access_token", "sig", "api_key", "session"}))
-		b.lit("=")
-		b.pii("url_secret", g.alnum(20, b64url))
-		if g.r.IntN(2) == 0 {
-			b.lit("&email=")
-			b.pii("email", url.QueryEscape(g.email()))
-		}
-		if g.r.IntN(3) == 0 {
-			b.lit("&phone=")
-			b.pii("phone", url.QueryEscape(g.phone(true)))
-		}
-		b.lit("&page=")
-		b.lit(g.digits(1))
-		out = append(out, b.sample("url_full", "url.full"))
+		out = append(out, g.urlSample())
 	}
 	// Phone numbers under a phone-like key: national format, no context word.
 	for i := 0; i < n; i++ {
@@ -418,37 +368,109 @@ func generate(seed uint64, n int) []sample {
 		b.pii("phone", g.phone(true))
 		out = append(out, b.sample("phone_key", "customer.phone"))
 	}
-	// Metric data point attributes: a value is either personal data or a machine identifier.
 	for i := 0; i < n; i++ {
-		var b builder
-		if g.r.IntN(2) == 0 {
-			typ := []string{"email", "ip", "card", "iban"}[g.r.IntN(4)]
-			switch typ {
-			case "email":
-				b.pii(typ, g.email())
-			case "ip":
-				b.pii(typ, g.ipv4())
-			case "card":
-				b.pii(typ, g.card())
-			default:
-				b.pii(typ, g.iban())
-			}
-		} else {
-			t, v := g.negative()
-			b.neg(t, v)
-		}
-		out = append(out, b.sample("datapoint_attr", "app.label"))
+		out = append(out, g.datapointSample())
 	}
-	// Clean samples: several negatives, nothing personal.
 	for i := 0; i < n; i++ {
-		var b builder
-		for k := 0; k < 4; k++ {
+		out = append(out, g.cleanSample())
+	}
+	return out
+}
+
+// textSample is free text: one to three personal data items among machine identifiers and filler words.
+func (g gen) textSample(loc, key string) sample {
+	var b builder
+	items := 1 + g.r.IntN(3)
+	if loc == "span_name" {
+		items = 1
+		b.lit(g.pick([]string{"GET /users/", "POST /notify ", "lookup "}))
+	}
+	for k := 0; k < items; k++ {
+		if k > 0 || g.r.IntN(2) == 0 {
 			t, v := g.negative()
-			b.lit(g.pick([]string{"request ", "took ", "pod ", "id=", "at ", "version ", "node "}))
+			b.lit(g.pick([]string{"req ", "at ", "id=", "pod ", "v "}))
 			b.neg(t, v)
 			b.lit(" ")
 		}
-		out = append(out, b.sample(textLocs[g.r.IntN(len(textLocs)-1)].loc, "app.note"))
+		g.piiItem(&b, textTypes[g.r.IntN(len(textTypes))])
+		b.lit(g.pick(fillers))
+		b.lit(" ")
 	}
-	return out
+	t, v := g.negative()
+	b.lit("trace ")
+	b.neg(t, v)
+	return b.sample(loc, key)
+}
+
+// urlSample is a url.full value: userinfo, secret query values, personal data in path segments and query
+// values (percent-encoded).
+func (g gen) urlSample() sample {
+	var b builder
+	b.lit("https://")
+	if g.r.IntN(4) == 0 {
+		b.pii("url_secret", g.pick(firstNames)+":"+g.alnum(10, lowerAlnum)+"@")
+	}
+	b.lit(g.pick(hosts))
+	b.lit("/api/v1/")
+	switch g.r.IntN(3) {
+	case 0:
+		b.lit("users/")
+		b.pii("email", g.email())
+		b.lit("/orders/")
+	case 1:
+		b.lit("orders/")
+		b.neg("uuid", fmt.Sprintf("%s-%s-4%s-%s-%s", g.alnum(8, hexChars), g.alnum(4, hexChars), g.alnum(3, hexChars), g.alnum(4, hexChars), g.alnum(12, hexChars)))
+	default:
+		b.lit("items/")
+		b.neg("order_no", fmt.Sprintf("%d", 100000+g.r.IntN(899999)))
+	}
+	b.lit("?")
+	b.lit(g.pick([]string{"token", "access_token", "sig", "api_key", "session"}))
+	b.lit("=")
+	b.pii("url_secret", g.alnum(20, b64url))
+	if g.r.IntN(2) == 0 {
+		b.lit("&email=")
+		b.pii("email", url.QueryEscape(g.email()))
+	}
+	if g.r.IntN(3) == 0 {
+		b.lit("&phone=")
+		b.pii("phone", url.QueryEscape(g.phone(true)))
+	}
+	b.lit("&page=")
+	b.lit(g.digits(1))
+	return b.sample("url_full", "url.full")
+}
+
+// datapointSample is a metric data point attribute: either personal data or a machine identifier.
+func (g gen) datapointSample() sample {
+	var b builder
+	if g.r.IntN(2) == 0 {
+		typ := []string{"email", "ip", "card", "iban"}[g.r.IntN(4)]
+		switch typ {
+		case "email":
+			b.pii(typ, g.email())
+		case "ip":
+			b.pii(typ, g.ipv4())
+		case "card":
+			b.pii(typ, g.card())
+		default:
+			b.pii(typ, g.iban())
+		}
+	} else {
+		t, v := g.negative()
+		b.neg(t, v)
+	}
+	return b.sample("datapoint_attr", "app.label")
+}
+
+// cleanSample holds several machine identifiers and nothing personal.
+func (g gen) cleanSample() sample {
+	var b builder
+	for k := 0; k < 4; k++ {
+		t, v := g.negative()
+		b.lit(g.pick([]string{"request ", "took ", "pod ", "id=", "at ", "version ", "node "}))
+		b.neg(t, v)
+		b.lit(" ")
+	}
+	return b.sample(textLocations[g.r.IntN(len(textLocations)-1)].loc, "app.note")
 }
