@@ -141,6 +141,7 @@ func newEngine(set processor.Settings, cfg *Config, now time.Time) (*engine, err
 // sends kept spans on, so a slow exporter delays only that worker's output and,
 // through the bounded queues, turns into back-pressure on ConsumeTraces.
 type tailPolicy struct {
+	id     component.ID
 	cfg    *Config
 	next   consumer.Traces
 	clock  clock
@@ -176,6 +177,10 @@ type tailPolicy struct {
 	stopOnce  sync.Once
 	lastScale time.Time
 	lastLog   time.Time
+	// unregisterStatus removes the warden_status providers (status.go); a
+	// no-op until Start registers them.
+	unregisterStatus func()
+	routeNames       map[string]struct{}
 }
 
 func newTailPolicy(set processor.Settings, cfg *Config, next consumer.Traces, clk clock) (*tailPolicy, error) {
@@ -190,6 +195,7 @@ func newTailPolicy(set processor.Settings, cfg *Config, next consumer.Traces, cl
 	}
 	eng.tel = newTelemetry(tb, eng.ruleNames)
 	p := &tailPolicy{
+		id:       set.ID,
 		cfg:      cfg,
 		next:     next,
 		clock:    clk,
@@ -199,6 +205,9 @@ func newTailPolicy(set processor.Settings, cfg *Config, next consumer.Traces, cl
 		overload: newOverloadController(cfg.Memory),
 		stop:     make(chan struct{}),
 		drain:    make(chan struct{}),
+
+		unregisterStatus: func() {},
+		routeNames:       eng.configuredRoutes(),
 	}
 	p.fwdCtx, p.fwdCancel = context.WithCancel(context.Background())
 	for i := 0; i < eng.workers; i++ {
@@ -218,10 +227,11 @@ func (p *tailPolicy) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: true}
 }
 
-func (p *tailPolicy) Start(context.Context, component.Host) error {
+func (p *tailPolicy) Start(_ context.Context, host component.Host) error {
 	if !p.started.CompareAndSwap(false, true) {
 		return nil
 	}
+	p.unregisterStatus = p.registerStatus(host)
 	p.lastScale, p.lastLog = p.clock.Now(), p.clock.Now()
 	for i := range p.shards {
 		p.workers.Add(2)
@@ -243,6 +253,7 @@ func (p *tailPolicy) Start(context.Context, component.Host) error {
 func (p *tailPolicy) Shutdown(ctx context.Context) error {
 	defer p.tb.Shutdown()
 	p.stopOnce.Do(func() {
+		p.unregisterStatus()
 		close(p.stop)
 		p.ingest.Lock()
 		p.closed = true
@@ -286,6 +297,7 @@ func (p *tailPolicy) ConsumeTraces(ctx context.Context, td ptrace.Traces) error 
 			p.inputs[i] <- batch // never blocks: a slot is reserved
 		}
 	}
+	p.eng.tel.spansIn.Add(int64(td.SpanCount()))
 	return nil
 }
 
@@ -425,7 +437,9 @@ func (p *tailPolicy) runForwarder(i int) {
 		ctx, cancel := context.WithTimeout(p.fwdCtx, p.cfg.ForwardTimeout)
 		err := p.next.ConsumeTraces(ctx, td)
 		cancel()
-		if err != nil {
+		if err == nil {
+			tel.spansOut.Add(int64(spans))
+		} else {
 			tel.downstreamError(downstreamConsumerError, spans)
 			p.logger.Warn("tail_policy: next consumer failed; kept spans lost", zap.Int("spans", spans), zap.Error(err))
 		}

@@ -5,6 +5,7 @@ package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor
 
 import (
 	"context"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -79,10 +80,25 @@ type telemetry struct {
 	refused   map[string]metric.AddOption
 	lost      [numDownstreamReasons]metric.AddOption
 	overloads [3]metric.AddOption
+
+	// The same counts as plain atomics, for the warden_status snapshots
+	// (status.go): the OTel instruments cannot be read back.
+	ruleCounts []ruleCounts
+	spansIn    atomic.Int64 // spans of accepted requests
+	spansOut   atomic.Int64 // spans the next consumer accepted
+	lostSpans  [numDownstreamReasons]atomic.Int64
+	emptyID    atomic.Int64 // spans dropped for an empty trace id
+	lateCounts [numLateOutcomes]atomic.Int64
+}
+
+// ruleCounts are one rule's decisions, indexed [kept?].
+type ruleCounts struct {
+	traces [2]atomic.Int64
+	spans  [2]atomic.Int64
 }
 
 func newTelemetry(tb *metadata.TelemetryBuilder, ruleNames []string) *telemetry {
-	t := &telemetry{tb: tb, refused: map[string]metric.AddOption{}}
+	t := &telemetry{tb: tb, refused: map[string]metric.AddOption{}, ruleCounts: make([]ruleCounts, len(ruleNames))}
 	decisions := [2]string{"dropped", "kept"}
 	for _, name := range ruleNames {
 		var tr [2][numTriggers]metric.AddOption
@@ -126,18 +142,25 @@ func (t *telemetry) decided(ruleIdx int, kept bool, trg trigger, spans int) {
 	ctx := context.Background()
 	t.tb.ProcessorTailPolicyTraces.Add(ctx, 1, t.traces[ruleIdx][b2i(kept)][trg])
 	t.tb.ProcessorTailPolicySpans.Add(ctx, int64(spans), t.spans[ruleIdx][b2i(kept)])
+	t.ruleCounts[ruleIdx].traces[b2i(kept)].Add(1)
+	t.ruleCounts[ruleIdx].spans[b2i(kept)].Add(int64(spans))
 }
 
 func (t *telemetry) spansDecided(ruleIdx int, kept bool, spans int) {
 	t.tb.ProcessorTailPolicySpans.Add(context.Background(), int64(spans), t.spans[ruleIdx][b2i(kept)])
+	t.ruleCounts[ruleIdx].spans[b2i(kept)].Add(int64(spans))
 }
 
 func (t *telemetry) lateSpan(o lateOutcome) {
 	t.tb.ProcessorTailPolicyLateSpans.Add(context.Background(), 1, t.late[o])
+	t.lateCounts[o].Add(1)
 }
 
 func (t *telemetry) badInput(r badInputReason, n int) {
 	t.tb.ProcessorTailPolicyBadInput.Add(context.Background(), int64(n), t.bad[r])
+	if r == badEmptyTraceID {
+		t.emptyID.Add(int64(n))
+	}
 }
 
 func (t *telemetry) refusedSpans(reason string, n int) {
@@ -146,4 +169,5 @@ func (t *telemetry) refusedSpans(reason string, n int) {
 
 func (t *telemetry) downstreamError(r downstreamReason, spans int) {
 	t.tb.ProcessorTailPolicyDownstreamErrors.Add(context.Background(), int64(spans), t.lost[r])
+	t.lostSpans[r].Add(int64(spans))
 }
