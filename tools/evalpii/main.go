@@ -142,97 +142,137 @@ type outcome struct {
 }
 
 func (s *scrubber) process(samples []sample) ([]outcome, error) {
-	ctx := context.Background()
-	out := make([]outcome, len(samples))
-	ld := plog.NewLogs()
-	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
-	td := ptrace.NewTraces()
-	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
-	md := pmetric.NewMetrics()
-	dps := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty().SetEmptyGauge().DataPoints()
-	type ref struct{ kind, idx int }
-	refs := make([]ref, len(samples))
+	bt := newBatches()
+	refs := make([]sampleRef, len(samples))
 	for i, smp := range samples {
-		switch smp.loc {
-		case "log_body", "log_body_map", "log_attr":
-			lr := lrs.AppendEmpty()
-			lr.Attributes().PutInt("eval.index", int64(i))
-			switch smp.loc {
-			case "log_body":
-				lr.Body().SetStr(smp.text)
-			case "log_body_map":
-				lr.Body().SetEmptyMap().PutEmptyMap("event").PutStr(smp.key, smp.text)
-			default:
-				lr.Attributes().PutStr(smp.key, smp.text)
-			}
-			refs[i] = ref{0, lrs.Len() - 1}
-		case "datapoint_attr":
-			dp := dps.AppendEmpty()
-			dp.Attributes().PutStr(smp.key, smp.text)
-			dp.Attributes().PutStr("eval.keep", "x")
-			refs[i] = ref{2, dps.Len() - 1}
-		default:
-			sp := spans.AppendEmpty()
-			sp.SetName("eval")
-			switch smp.loc {
-			case "span_name":
-				sp.SetName(smp.text)
-			case "exception_message":
-				sp.Events().AppendEmpty().Attributes().PutStr("exception.message", smp.text)
-			default:
-				sp.Attributes().PutStr(smp.key, smp.text)
-			}
-			refs[i] = ref{1, spans.Len() - 1}
-		}
+		refs[i] = bt.place(i, smp)
 	}
+	res, err := s.consume(bt)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]outcome, len(samples))
+	for i, smp := range samples {
+		out[i] = res.outcome(smp, refs[i])
+	}
+	return out, nil
+}
+
+// Signals a sample can be placed in.
+const (
+	inLogs = iota
+	inTraces
+	inMetrics
+)
+
+// sampleRef is where a sample was placed: the signal and its index in that signal's batch.
+type sampleRef struct{ kind, idx int }
+
+// batches is one batch per signal; the results of the scrubber have the same shape.
+type batches struct {
+	ld    plog.Logs
+	lrs   plog.LogRecordSlice
+	td    ptrace.Traces
+	spans ptrace.SpanSlice
+	md    pmetric.Metrics
+	dps   pmetric.NumberDataPointSlice
+}
+
+func newBatches() *batches {
+	bt := &batches{ld: plog.NewLogs(), td: ptrace.NewTraces(), md: pmetric.NewMetrics()}
+	bt.lrs = bt.ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	bt.spans = bt.td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+	bt.dps = bt.md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty().SetEmptyGauge().DataPoints()
+	return bt
+}
+
+// place puts sample i where its location says.
+func (bt *batches) place(i int, smp sample) sampleRef {
+	switch smp.loc {
+	case "log_body", "log_body_map", "log_attr":
+		lr := bt.lrs.AppendEmpty()
+		lr.Attributes().PutInt("eval.index", int64(i))
+		switch smp.loc {
+		case "log_body":
+			lr.Body().SetStr(smp.text)
+		case "log_body_map":
+			lr.Body().SetEmptyMap().PutEmptyMap("event").PutStr(smp.key, smp.text)
+		default:
+			lr.Attributes().PutStr(smp.key, smp.text)
+		}
+		return sampleRef{inLogs, bt.lrs.Len() - 1}
+	case "datapoint_attr":
+		dp := bt.dps.AppendEmpty()
+		dp.Attributes().PutStr(smp.key, smp.text)
+		dp.Attributes().PutStr("eval.keep", "x")
+		return sampleRef{inMetrics, bt.dps.Len() - 1}
+	}
+	sp := bt.spans.AppendEmpty()
+	sp.SetName("eval")
+	switch smp.loc {
+	case "span_name":
+		sp.SetName(smp.text)
+	case "exception_message":
+		sp.Events().AppendEmpty().Attributes().PutStr("exception.message", smp.text)
+	default:
+		sp.Attributes().PutStr(smp.key, smp.text)
+	}
+	return sampleRef{inTraces, bt.spans.Len() - 1}
+}
+
+// consume runs the three batches through pii_scrub and returns what came out.
+func (s *scrubber) consume(bt *batches) (*batches, error) {
+	ctx := context.Background()
 	s.lsink.Reset()
 	s.tsink.Reset()
 	s.msink.Reset()
-	if err := s.logs.ConsumeLogs(ctx, ld); err != nil {
+	if err := s.logs.ConsumeLogs(ctx, bt.ld); err != nil {
 		return nil, err
 	}
-	if err := s.traces.ConsumeTraces(ctx, td); err != nil {
+	if err := s.traces.ConsumeTraces(ctx, bt.td); err != nil {
 		return nil, err
 	}
-	if err := s.metrics.ConsumeMetrics(ctx, md); err != nil {
+	if err := s.metrics.ConsumeMetrics(ctx, bt.md); err != nil {
 		return nil, err
 	}
-	olrs := s.lsink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
-	ospans := s.tsink.AllTraces()[0].ResourceSpans().At(0).ScopeSpans().At(0).Spans()
-	odps := s.msink.AllMetrics()[0].ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Gauge().DataPoints()
-	for i, smp := range samples {
-		r := refs[i]
-		var text string
-		var present bool
-		switch r.kind {
-		case 0:
-			lr := olrs.At(r.idx)
-			switch smp.loc {
-			case "log_body":
-				text, present = lr.Body().Str(), true
-			case "log_body_map":
-				if ev, ok := lr.Body().Map().Get("event"); ok && ev.Type() == pcommon.ValueTypeMap {
-					text, present = str(ev.Map(), smp.key)
-				}
-			default:
-				text, present = str(lr.Attributes(), smp.key)
+	return &batches{
+		lrs:   s.lsink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords(),
+		spans: s.tsink.AllTraces()[0].ResourceSpans().At(0).ScopeSpans().At(0).Spans(),
+		dps:   s.msink.AllMetrics()[0].ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Gauge().DataPoints(),
+	}, nil
+}
+
+// outcome reads a sample's text back from the scrubbed batches (deleted when its attribute is gone).
+func (res *batches) outcome(smp sample, r sampleRef) outcome {
+	var text string
+	var present bool
+	switch r.kind {
+	case inLogs:
+		lr := res.lrs.At(r.idx)
+		switch smp.loc {
+		case "log_body":
+			text, present = lr.Body().Str(), true
+		case "log_body_map":
+			if ev, ok := lr.Body().Map().Get("event"); ok && ev.Type() == pcommon.ValueTypeMap {
+				text, present = str(ev.Map(), smp.key)
 			}
-		case 1:
-			sp := ospans.At(r.idx)
-			switch smp.loc {
-			case "span_name":
-				text, present = sp.Name(), true
-			case "exception_message":
-				text, present = str(sp.Events().At(0).Attributes(), "exception.message")
-			default:
-				text, present = str(sp.Attributes(), smp.key)
-			}
-		case 2:
-			text, present = str(odps.At(r.idx).Attributes(), smp.key)
+		default:
+			text, present = str(lr.Attributes(), smp.key)
 		}
-		out[i] = outcome{text: text, deleted: !present}
+	case inTraces:
+		sp := res.spans.At(r.idx)
+		switch smp.loc {
+		case "span_name":
+			text, present = sp.Name(), true
+		case "exception_message":
+			text, present = str(sp.Events().At(0).Attributes(), "exception.message")
+		default:
+			text, present = str(sp.Attributes(), smp.key)
+		}
+	case inMetrics:
+		text, present = str(res.dps.At(r.idx).Attributes(), smp.key)
 	}
-	return out, nil
+	return outcome{text: text, deleted: !present}
 }
 
 // placeholders pii_scrub writes under `redact`, and the entity type each stands for.
