@@ -407,92 +407,115 @@ func (s *scrubber) evaluate(samples []sample) (*results, error) {
 	r := &results{byType: map[string]*counts{}, byLoc: map[string]*counts{}, negs: map[string][2]int{}, negsByLoc: map[string][2]int{}}
 	for i, smp := range samples {
 		o := outs[i]
-		var pred []span
-		if smp.loc == "datapoint_attr" {
-			// Metric attributes are deleted, not rewritten: a deleted attribute is a detection of its whole value.
-			if o.deleted {
-				typ := "?"
-				if len(smp.gold) > 0 {
-					typ = smp.gold[0].typ
-				}
-				pred = []span{{typ, 0, len(smp.text)}}
-			}
-		} else if o.text != smp.text {
-			pred = align(smp.text, o.text)
-		}
-		matched := make([]bool, len(pred))
-		for _, g := range smp.gold {
-			ct, cl := get(r.byType, g.typ), get(r.byLoc, smp.loc)
-			ct.gold++
-			cl.gold++
-			hit := false
-			for k, p := range pred {
-				if p.typ == g.typ && overlaps(p, g) {
-					hit = true
-					matched[k] = true
-				}
-			}
-			if hit {
-				ct.tp++
-				cl.tp++
-			} else {
-				ct.fn++
-				cl.fn++
-				if len(r.fnExamples) < 12 {
-					r.fnExamples = append(r.fnExamples, fmt.Sprintf("%s %s: %q in %q -> %q", smp.loc, g.typ, smp.text[g.start:g.end], smp.text, o.text))
-				}
-			}
-			if !o.deleted && strings.Contains(o.text, smp.text[g.start:g.end]) {
-				ct.leaked++
-				cl.leaked++
-			}
-		}
-		for k, p := range pred {
-			if matched[k] {
-				continue
-			}
-			// A prediction overlapping a gold span of the same type was counted; one overlapping the same gold twice
-			// (a split) is not a false positive either.
-			dup := false
-			for _, g := range smp.gold {
-				if g.typ == p.typ && overlaps(p, g) {
-					dup = true
-				}
-			}
-			if dup {
-				continue
-			}
-			get(r.byType, p.typ).fp++
-			get(r.byLoc, smp.loc).fp++
-			if len(r.fpExamples) < 12 {
-				r.fpExamples = append(r.fpExamples, fmt.Sprintf("%s %s: %q in %q", smp.loc, p.typ, smp.text[p.start:min(p.end, len(smp.text))], smp.text))
-			}
-		}
-		for _, ng := range smp.negs {
-			v := r.negs[ng.typ]
-			vl := r.negsByLoc[smp.loc]
-			v[0]++
-			vl[0]++
-			damaged := o.deleted || !strings.Contains(o.text, smp.text[ng.start:ng.end])
-			if !damaged {
-				for _, p := range pred {
-					if overlaps(p, ng) {
-						damaged = true
-					}
-				}
-			}
-			if damaged {
-				v[1]++
-				vl[1]++
-				if len(r.fpExamples) < 12 {
-					r.fpExamples = append(r.fpExamples, fmt.Sprintf("collateral %s %s: %q -> %q", smp.loc, ng.typ, smp.text, o.text))
-				}
-			}
-			r.negs[ng.typ] = v
-			r.negsByLoc[smp.loc] = vl
-		}
+		pred := predictions(smp, o)
+		matched := r.scoreGold(smp, o, pred)
+		r.scoreFalsePositives(smp, pred, matched)
+		r.scoreNegatives(smp, o, pred)
 	}
 	return r, nil
+}
+
+// predictions are the spans of the sample that pii_scrub replaced (or, for a deleted metric attribute, all of it).
+func predictions(smp sample, o outcome) []span {
+	var pred []span
+	if smp.loc == "datapoint_attr" {
+		// Metric attributes are deleted, not rewritten: a deleted attribute is a detection of its whole value.
+		if o.deleted {
+			typ := "?"
+			if len(smp.gold) > 0 {
+				typ = smp.gold[0].typ
+			}
+			pred = []span{{typ, 0, len(smp.text)}}
+		}
+	} else if o.text != smp.text {
+		pred = align(smp.text, o.text)
+	}
+	return pred
+}
+
+// scoreGold counts each labelled item as found or missed (and leaked when its text survived); it returns which
+// predictions matched a label.
+func (r *results) scoreGold(smp sample, o outcome, pred []span) []bool {
+	matched := make([]bool, len(pred))
+	for _, g := range smp.gold {
+		ct, cl := get(r.byType, g.typ), get(r.byLoc, smp.loc)
+		ct.gold++
+		cl.gold++
+		hit := false
+		for k, p := range pred {
+			if p.typ == g.typ && overlaps(p, g) {
+				hit = true
+				matched[k] = true
+			}
+		}
+		if hit {
+			ct.tp++
+			cl.tp++
+		} else {
+			ct.fn++
+			cl.fn++
+			if len(r.fnExamples) < 12 {
+				r.fnExamples = append(r.fnExamples, fmt.Sprintf("%s %s: %q in %q -> %q", smp.loc, g.typ, smp.text[g.start:g.end], smp.text, o.text))
+			}
+		}
+		if !o.deleted && strings.Contains(o.text, smp.text[g.start:g.end]) {
+			ct.leaked++
+			cl.leaked++
+		}
+	}
+	return matched
+}
+
+// scoreFalsePositives counts the predictions that match no label.
+func (r *results) scoreFalsePositives(smp sample, pred []span, matched []bool) {
+	for k, p := range pred {
+		if matched[k] {
+			continue
+		}
+		// A prediction overlapping a gold span of the same type was counted; one overlapping the same gold twice
+		// (a split) is not a false positive either.
+		dup := false
+		for _, g := range smp.gold {
+			if g.typ == p.typ && overlaps(p, g) {
+				dup = true
+			}
+		}
+		if dup {
+			continue
+		}
+		get(r.byType, p.typ).fp++
+		get(r.byLoc, smp.loc).fp++
+		if len(r.fpExamples) < 12 {
+			r.fpExamples = append(r.fpExamples, fmt.Sprintf("%s %s: %q in %q", smp.loc, p.typ, smp.text[p.start:min(p.end, len(smp.text))], smp.text))
+		}
+	}
+}
+
+// scoreNegatives counts the machine identifiers of the sample that pii_scrub changed (collateral damage).
+func (r *results) scoreNegatives(smp sample, o outcome, pred []span) {
+	for _, ng := range smp.negs {
+		v := r.negs[ng.typ]
+		vl := r.negsByLoc[smp.loc]
+		v[0]++
+		vl[0]++
+		damaged := o.deleted || !strings.Contains(o.text, smp.text[ng.start:ng.end])
+		if !damaged {
+			for _, p := range pred {
+				if overlaps(p, ng) {
+					damaged = true
+				}
+			}
+		}
+		if damaged {
+			v[1]++
+			vl[1]++
+			if len(r.fpExamples) < 12 {
+				r.fpExamples = append(r.fpExamples, fmt.Sprintf("collateral %s %s: %q -> %q", smp.loc, ng.typ, smp.text, o.text))
+			}
+		}
+		r.negs[ng.typ] = v
+		r.negsByLoc[smp.loc] = vl
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
