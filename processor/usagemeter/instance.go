@@ -113,12 +113,12 @@ func (in *instance) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: in.mutates}
 }
 
-func (in *instance) Start(context.Context, component.Host) error {
+func (in *instance) Start(_ context.Context, host component.Host) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if !in.started && !in.released {
 		in.started = true
-		in.m.start()
+		in.m.start(host)
 	}
 	return nil
 }
@@ -156,6 +156,7 @@ type dropEntry struct {
 	t      *team
 	reason string
 	n      int64
+	bytes  int64 // framed size of the refused records
 }
 
 func (tl *tally) add(t *team, records, bytes int64) {
@@ -172,9 +173,9 @@ func (tl *tally) add(t *team, records, bytes int64) {
 	tl.entries = append(tl.entries, tallyEntry{t: t, records: records, bytes: bytes})
 }
 
-func (tl *tally) drop(t *team, reason string, n int64) {
+func (tl *tally) drop(t *team, reason string, n, bytes int64) {
 	if n > 0 {
-		tl.dropped = append(tl.dropped, dropEntry{t: t, reason: reason, n: n})
+		tl.dropped = append(tl.dropped, dropEntry{t: t, reason: reason, n: n, bytes: bytes})
 	}
 }
 
@@ -197,6 +198,8 @@ func (in *instance) flush(ctx context.Context, tl *tally) {
 		}
 	}
 	for _, d := range tl.dropped {
+		d.t.usage[in.sig].dropped.Add(d.n)
+		in.m.countRemoved(d.reason, d.n, d.bytes)
 		in.tel.ProcessorUsageMeterDropped.Add(ctx, d.n, metric.WithAttributeSet(attribute.NewSet(
 			attribute.String("team", d.t.name), attribute.String("signal", in.sig.String()), attribute.String("reason", d.reason))))
 	}

@@ -68,7 +68,7 @@ func (p *logsMeter) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 // enforce decides a resource record by record: records at or above keep_severity are charged and
 // kept, others are kept while the budget admits them. Scopes left empty are removed.
 func (p *logsMeter) enforce(rl plog.ResourceLogs, t *team, b *budget, now time.Time, tl *tally) {
-	var refused [3]int64
+	var refused, refusedBytes [3]int64
 	sls := rl.ScopeLogs()
 	for j := 0; j < sls.Len(); j++ {
 		sls.At(j).LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
@@ -79,12 +79,13 @@ func (p *logsMeter) enforce(rl plog.ResourceLogs, t *team, b *budget, now time.T
 			}
 			r := b.admit(now, n)
 			refused[r]++
+			refusedBytes[r] += int64(n)
 			return r != admitted
 		})
 	}
 	sls.RemoveIf(func(sl plog.ScopeLogs) bool { return sl.LogRecords().Len() == 0 })
-	tl.drop(t, "budget_exceeded", refused[overRate])
-	tl.drop(t, "daily_quota_exceeded", refused[overDailyQuota])
+	tl.drop(t, reasonBudget, refused[overRate], refusedBytes[overRate])
+	tl.drop(t, reasonDailyQuota, refused[overDailyQuota], refusedBytes[overDailyQuota])
 }
 
 func logRecords(rl plog.ResourceLogs) int {

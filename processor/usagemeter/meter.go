@@ -34,6 +34,8 @@ func (s signal) String() string { return signalNames[s] }
 type usage struct {
 	records atomic.Int64
 	bytes   atomic.Int64
+	// dropped are the records refused for budget (also in records: usage is what arrived).
+	dropped atomic.Int64
 }
 
 // team is one entry of the team table.
@@ -80,6 +82,12 @@ type meter struct {
 	// lastReport is when usage rates were last sampled; born is when the meter was created.
 	lastReport time.Time
 	born       time.Time
+
+	// For the warden_status snapshots (status.go): removals by reason, the names shown verbatim,
+	// and the undo of the registration made by the first start.
+	removed          map[string]*removedCounter
+	configuredNames  map[string]struct{}
+	unregisterStatus func()
 }
 
 func newMeter(id component.ID, cfg *Config, logger *zap.Logger) *meter {
@@ -89,6 +97,7 @@ func newMeter(id component.ID, cfg *Config, logger *zap.Logger) *meter {
 	}
 	m := &meter{id: id, stage: stage, cfg: cfg, logger: logger, resolver: newTeamResolver(cfg), now: time.Now, born: time.Now()}
 	m.keep, _ = parseSeverity(cfg.KeepSeverity)
+	m.initStatus()
 	preset := append([]string{cfg.DefaultTeam}, sortedKeys(cfg.Budgets)...)
 	m.teams = newTeamTable(cfg.MaxTeams, preset, m.newTeam)
 	return m
@@ -119,13 +128,14 @@ const releaseAfter = 30 * time.Second
 const rateSampleInterval = time.Minute
 
 // start runs the background loop once, whichever pipeline starts first.
-func (m *meter) start() {
+func (m *meter) start(host component.Host) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.started++
 	if m.started > 1 {
 		return
 	}
+	m.registerStatus(host)
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stop, m.done = cancel, make(chan struct{})
 	go m.loop(ctx, m.done)
@@ -140,6 +150,8 @@ func (m *meter) shutdown() {
 	}
 	m.started--
 	if m.started == 0 {
+		m.unregisterStatus()
+		m.unregisterStatus = func() {}
 		m.stop()
 		<-m.done
 	}

@@ -123,6 +123,7 @@ func appendNumberHashes(dst []uint64, mh uint64, dps pmetric.NumberDataPointSlic
 // the hashes of the kept points; metrics and scopes left empty are removed.
 func (p *metricsMeter) enforce(rm pmetric.ResourceMetrics, t *team, b *budget, hashes []uint64, now time.Time, tl *tally) []uint64 {
 	var refused [3]int64
+	var refusedBytes int64
 	kept := hashes[:0]
 	idx := 0
 	t.known.mu.Lock()
@@ -137,6 +138,7 @@ func (p *metricsMeter) enforce(rm pmetric.ResourceMetrics, t *team, b *budget, h
 		r := b.admit(now, size)
 		refused[r]++
 		if r != admitted {
+			refusedBytes += int64(size)
 			return true
 		}
 		t.known.remember(h)
@@ -151,7 +153,7 @@ func (p *metricsMeter) enforce(rm pmetric.ResourceMetrics, t *team, b *budget, h
 	}
 	t.known.mu.Unlock()
 	sms.RemoveIf(func(sm pmetric.ScopeMetrics) bool { return sm.Metrics().Len() == 0 })
-	tl.drop(t, "new_series_over_budget", refused[overRate]+refused[overDailyQuota])
+	tl.drop(t, reasonNewSeries, refused[overRate]+refused[overDailyQuota], refusedBytes)
 	return kept
 }
 
