@@ -48,9 +48,11 @@ func (g *guard) flush(ctx context.Context) error {
 		// lost. Count it rather than dropping it silently; the caller logs or returns err.
 		g.tel.ProcessorCardinalityGuardDatapointsDropped.Add(ctx, int64(n),
 			metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reasonDownstreamError))))
+		addReason(&g.status.dropped, reasonDownstreamError, int64(n))
 		return err
 	}
 	g.tel.ProcessorCardinalityGuardDatapointsEmitted.Add(ctx, int64(n))
+	g.status.emitted.Add(int64(n))
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 // guard is the cardinality_guard processor. One mutex serialises the state: ConsumeMetrics,
 // the flush (the single writer of every re-aggregated series), detection and the report.
 type guard struct {
+	id            component.ID
 	cfg           *Config
 	next          consumer.Metrics
 	logger        *zap.Logger
@@ -49,6 +50,9 @@ type guard struct {
 	reportMu   sync.Mutex
 	lastReport *Report
 
+	status           statusCounts // for warden_status (status.go)
+	unregisterStatus func()
+
 	stop chan struct{}
 	done chan struct{}
 }
@@ -59,6 +63,7 @@ func newGuard(cfg *Config, set processor.Settings, next consumer.Metrics) (*guar
 		return nil, err
 	}
 	g := &guard{
+		id: set.ID, unregisterStatus: func() {},
 		cfg: cfg, next: next, logger: set.Logger, tel: tel,
 		policies: compileRules(cfg),
 		dryRun:   cfg.Mode == ModeDryRun,
@@ -85,15 +90,18 @@ func (g *guard) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: !g.dryRun}
 }
 
-func (g *guard) Start(context.Context, component.Host) error {
+func (g *guard) Start(_ context.Context, host component.Host) error {
 	g.stop, g.done = make(chan struct{}), make(chan struct{})
 	go g.loop()
+	g.unregisterStatus = g.registerStatus(host)
 	return nil
 }
 
 // Shutdown stops the background loop and flushes what was re-aggregated since the last tick.
 // A failed final flush is returned (its points are counted as dropped, reason downstream_error).
 func (g *guard) Shutdown(ctx context.Context) error {
+	g.unregisterStatus()
+	g.unregisterStatus = func() {}
 	var err error
 	if g.stop != nil {
 		close(g.stop)

@@ -224,13 +224,17 @@ func (g *guard) registerGauges() error {
 func (g *guard) record(ctx context.Context, c *counts) {
 	tel := g.tel
 	tel.ProcessorCardinalityGuardDatapointsReceived.Add(ctx, int64(c.received))
+	g.status.received.Add(int64(c.received))
 	if c.emitted > 0 {
 		tel.ProcessorCardinalityGuardDatapointsEmitted.Add(ctx, int64(c.emitted))
+		g.status.emitted.Add(int64(c.emitted))
 	}
 	for reason, n := range c.folded.counts() {
 		tel.ProcessorCardinalityGuardDatapointsFolded.Add(ctx, n, metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reason))))
+		addReason(&g.status.folded, reason, n)
 	}
 	for reason, n := range c.dropped.counts() {
 		tel.ProcessorCardinalityGuardDatapointsDropped.Add(ctx, n, metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reason))))
+		addReason(&g.status.dropped, reason, n)
 	}
 }
