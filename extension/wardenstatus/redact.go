@@ -44,13 +44,16 @@ func redactString(s string) string {
 }
 
 // plainString reports whether s may be shown: already hashed, or at most maxPlainLen of letters,
-// digits, space and _ . / { } - : * with no run of 4 digits (ids, card and phone numbers,
+// digits, space and _ . / { } - : * = , with no run of 4 digits (ids, card and phone numbers,
 // timestamps), no dotted number (IP addresses), no "::" (IPv6), no long mixed token (keys), no
-// pii_scrub pseudonym.
+// pii_scrub pseudonym. log_reduce's variable placeholder "<*>" counts as "*", so template shapes
+// are shown; "=" and "," let cardinality_guard's scopes (key=value pairs whose values it already
+// redacted) through. "@" never passes, so neither does an e-mail address.
 func plainString(s string) bool {
 	if statusapi.IsHashedName(s) {
 		return true
 	}
+	s = strings.ReplaceAll(s, "<*>", "*")
 	// "pii:" starts pii_scrub's pseudonyms (pii:<type>:<keyid>:<base32>).
 	if len(s) > maxPlainLen || strings.Contains(s, "::") || strings.Contains(s, "pii:") {
 		return false
@@ -69,7 +72,7 @@ func plainString(s string) bool {
 			if i > 0 && i+1 < len(s) && isDigit(s[i-1]) && isDigit(s[i+1]) {
 				return false
 			}
-		case strings.IndexByte(" _/{}-:*", c) >= 0:
+		case strings.IndexByte(" _/{}-:*=,", c) >= 0:
 		default:
 			return false
 		}

@@ -36,6 +36,11 @@ func TestPlainString(t *testing.T) {
 		{strings.Repeat("a", 97), false},
 		{"DE89 3704 0044 0532 0130 00", false},
 		{"name<script>", false},
+		{"password reset requested by <*> from <*>", true},
+		{"service.namespace=shop,service.name=checkout", true},
+		{"cache miss for key <*> <b>", false},
+		{"user=jane.doe@example.com", false},
+		{"order=1234567,service.name=checkout", false},
 		{"pii:email:k1:abcdefghijklmnopqrstuvwxyz", false},
 	}
 	for _, tt := range tests {
