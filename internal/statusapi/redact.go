@@ -5,7 +5,7 @@ import (
 	"encoding/hex"
 )
 
-// The same rule as cardinality_guard's report (processor/cardinalityguard/redact.go), so a name
+// The same rule as cardinality_guard's report (processor/cardinalityguard/reportnames.go uses it), so a name
 // hashed by either shows the same "hash:" form and can be followed across both.
 
 const hashPrefix = "hash:"

@@ -2,6 +2,8 @@ package cardinalityguard // import "github.com/otelcol-warden/otelcol-warden/pro
 
 import (
 	"github.com/axiomhq/hyperloglog"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/statusapi"
 )
 
 // maxLabelKeysPerMetric bounds the label trackers of one (scope, metric): attribute keys
@@ -109,7 +111,7 @@ func (b *budget) label(key string, detectBuckets int, named map[string]struct{})
 	}
 	_, denied := b.policy.deny[key]
 	_, exclude := b.policy.exclude[key]
-	ls := &labelState{key: key, reportKey: reportable(key, named), keyHash: keyHash(key), denied: denied, exclude: exclude, normalize: b.policy.normalize[key]}
+	ls := &labelState{key: key, reportKey: statusapi.ReportName(key, named), keyHash: keyHash(key), denied: denied, exclude: exclude, normalize: b.policy.normalize[key]}
 	if b.policy.maxValues > 0 && !exclude {
 		ls.values = map[uint64]uint32{}
 	}

@@ -15,6 +15,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard/internal/metadata"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/statusapi"
 )
 
 // guard is the cardinality_guard processor. One mutex serialises the state: ConsumeMetrics,
@@ -196,7 +198,7 @@ func (g *guard) scopeOf(res pcommon.Map) (uint64, string) {
 		if name != "" {
 			name += ","
 		}
-		name += k + "=" + reportable(v.AsString(), g.named)
+		name += k + "=" + statusapi.ReportName(v.AsString(), g.named)
 	}
 	return h, name
 }
@@ -232,7 +234,7 @@ func (g *guard) consumeMetric(c *counts, res pcommon.Resource, sc pcommon.Instru
 			return !g.dryRun
 		}
 		b = newBudget(m.Name(), scopeName, p)
-		b.reportName = reportable(m.Name(), g.named)
+		b.reportName = statusapi.ReportName(m.Name(), g.named)
 		g.budgets[bkey] = b
 	}
 	id := metricIdentity(m)

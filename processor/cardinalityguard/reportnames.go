@@ -1,59 +1,11 @@
 package cardinalityguard // import "github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard"
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-)
-
 // Names taken from the data (label keys, metric names, scope values) can carry personal data
 // (a key like user_jane@example.com_count). Logs, the report and self-metric attributes show
-// such a name verbatim only if it is named in the configuration or is safe (safeName);
-// otherwise as a stable short hash, "hash:" and 8 hex digits of its SHA-256, so one offender
-// can still be followed across reports and restarts.
-
-const redactedPrefix = "hash:"
-
-// safeName reports whether s matches ^[A-Za-z_][A-Za-z0-9_.]{0,63}$ and has no run of 4 or
-// more digits (ids, phone numbers, timestamps).
-func safeName(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	digits := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if i == 0 {
-				return false
-			}
-			if digits++; digits >= 4 {
-				return false
-			}
-			continue
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
-		case c == '.' && i > 0:
-		default:
-			return false
-		}
-		digits = 0
-	}
-	return true
-}
-
-// hashedName is the redacted form of a name.
-func hashedName(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return redactedPrefix + hex.EncodeToString(sum[:4])
-}
-
-// reportable returns s verbatim when it is named in the configuration or safe, else its hash.
-func reportable(s string, named map[string]struct{}) string {
-	if _, ok := named[s]; ok || safeName(s) {
-		return s
-	}
-	return hashedName(s)
-}
+// such a name verbatim only if it is named in the configuration or is safe; otherwise as a
+// stable short hash, "hash:" and 8 hex digits of its SHA-256, so one offender can still be
+// followed across reports and restarts. The rule is statusapi's, so the status page and this
+// report show the same form (statusapi.ReportName at each place a name is reported).
 
 // configuredNames collects the names the configuration spells out: label keys of the deny
 // (built-in included), allow, exclude and normalize lists, metric names of the rules, scope

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/otelcol-warden/otelcol-warden/internal/statusapi"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,11 +28,11 @@ func TestSafeNamePattern(t *testing.T) {
 		"user_jane@example.com_count": false, "user_12345": false, "1abc": false, ".x": false, "": false,
 		"a b": false, "a/b": false, "a-b": false, strings.Repeat("a", 65): false,
 	} {
-		assert.Equal(t, want, safeName(s), s)
+		assert.Equal(t, want, statusapi.SafeName(s), s)
 	}
-	h := hashedName("user_jane@example.com_count")
+	h := statusapi.HashedName("user_jane@example.com_count")
 	assert.Regexp(t, `^hash:[0-9a-f]{8}$`, h)
-	assert.Equal(t, h, hashedName("user_jane@example.com_count"), "stable")
+	assert.Equal(t, h, statusapi.HashedName("user_jane@example.com_count"), "stable")
 }
 
 // TestUnsafeNamesAreHashedInLogsReportsAndSelfMetrics: a label key, metric name and scope
@@ -90,9 +91,9 @@ func TestUnsafeNamesAreHashedInLogsReportsAndSelfMetrics(t *testing.T) {
 	for _, secret := range []string{"jane", "example.com"} {
 		assert.NotContains(t, all, secret)
 	}
-	assert.Contains(t, all, hashedName(badKey))
-	assert.Contains(t, all, hashedName(badMetric))
-	assert.Contains(t, all, hashedName(badScope))
+	assert.Contains(t, all, statusapi.HashedName(badKey))
+	assert.Contains(t, all, statusapi.HashedName(badMetric))
+	assert.Contains(t, all, statusapi.HashedName(badScope))
 	assert.Contains(t, all, `"label":"order.id"`, "safe keys stay readable")
 	assert.Contains(t, all, `"metric":"orders"`)
 	flagged := map[string]bool{}
@@ -100,7 +101,7 @@ func TestUnsafeNamesAreHashedInLogsReportsAndSelfMetrics(t *testing.T) {
 		flagged[f.Label] = true
 	}
 	assert.True(t, flagged["order.id"])
-	assert.True(t, flagged[hashedName(badKey)])
+	assert.True(t, flagged[statusapi.HashedName(badKey)])
 	assert.Contains(t, all, "cfg_key_12345", "a configured key stays readable")
 }
 
