@@ -23,6 +23,13 @@ type scrubProcessor struct {
 
 	sigOpts  [numSignals][]metric.AddOption // one-element slices: passing them with ... does not allocate
 	optCache sync.Map                       // telemetryKey -> metric.AddOption
+
+	// warden_status (status.go): the counters its snapshots read, the configured entity names
+	// (reported verbatim), and the function that unregisters (a no-op until start).
+	id               component.ID
+	status           *statusCounts
+	entityNameSet    map[string]struct{}
+	unregisterStatus func()
 }
 
 type telemetryKey struct {
@@ -54,7 +61,11 @@ func newScrubProcessor(cfg *Config, set processor.Settings) (*scrubProcessor, er
 	if err != nil {
 		return nil, err
 	}
-	p := &scrubProcessor{e: e, logger: set.Logger, tb: tb}
+	p := &scrubProcessor{e: e, logger: set.Logger, tb: tb, id: set.ID, status: newStatusCounts(len(e.entityNames)),
+		entityNameSet: make(map[string]struct{}, len(e.entityNames)), unregisterStatus: func() {}}
+	for _, name := range e.entityNames {
+		p.entityNameSet[name] = struct{}{}
+	}
 	p.pool.New = func() any { return newState(e) }
 	for s := signalKind(0); s < numSignals; s++ {
 		p.sigOpts[s] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("signal", signalNames[s])))}
@@ -67,7 +78,8 @@ func newScrubProcessor(cfg *Config, set processor.Settings) (*scrubProcessor, er
 	return p, nil
 }
 
-func (p *scrubProcessor) start(context.Context, component.Host) error {
+func (p *scrubProcessor) start(_ context.Context, host component.Host) error {
+	p.unregisterStatus = p.registerStatus(host)
 	if p.e.keys != nil {
 		p.e.keys.start()
 		p.logger.Info("pii_scrub: started", zap.String("key_id", p.e.keys.current().describeID()))
@@ -78,6 +90,7 @@ func (p *scrubProcessor) start(context.Context, component.Host) error {
 }
 
 func (p *scrubProcessor) shutdown(context.Context) error {
+	p.unregisterStatus()
 	if p.e.keys != nil {
 		p.e.keys.shutdown()
 	}
@@ -122,9 +135,11 @@ func (p *scrubProcessor) flush(ctx context.Context, st *state) {
 	tb := p.tb
 	if st.processed > 0 {
 		tb.ProcessorPiiScrubRecordsProcessed.Add(ctx, st.processed, p.sigOpts[sig]...)
+		p.status.scanned[sig].Add(st.processed)
 	}
 	if st.scrubbed > 0 {
 		tb.ProcessorPiiScrubRecordsScrubbed.Add(ctx, st.scrubbed, p.sigOpts[sig]...)
+		p.status.scrubbed[sig].Add(st.scrubbed)
 	}
 	if st.bytesScanned > 0 {
 		tb.ProcessorPiiScrubBytesScanned.Add(ctx, st.bytesScanned, p.sigOpts[sig]...)
@@ -134,6 +149,7 @@ func (p *scrubProcessor) flush(ctx context.Context, st *state) {
 			continue
 		}
 		tb.ProcessorPiiScrubDetections.Add(ctx, n, p.option(telemetryKey{sig: sig, ent: k.ent, act: k.act, loc: k.loc}))
+		p.status.addDetection(sig, k, n)
 	}
 	for r := reason(0); r < numReasons; r++ {
 		if n := st.problems[r]; n > 0 {
@@ -141,6 +157,7 @@ func (p *scrubProcessor) flush(ctx context.Context, st *state) {
 		}
 		if n := st.dropped[r]; n > 0 {
 			tb.ProcessorPiiScrubRecordsDropped.Add(ctx, n, p.option(telemetryKey{sig: sig, kind: 2, reason: r}))
+			p.status.dropped[sig][r].Add(n)
 		}
 	}
 	p.pool.Put(st)
