@@ -218,3 +218,25 @@ func TestShutdownWithoutStartIsSafe(t *testing.T) {
 	require.NoError(t, p.start(context.Background(), componenttest.NewNopHost()))
 	require.NoError(t, p.shutdown(context.Background()))
 }
+
+// The status counters add nothing to the hot path's allocations: what flush adds per batch (records
+// and one add per count entry) allocates nothing.
+func TestStatusCountersDoNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	p := newTestProcessor(t, testConfig(t))
+	c := p.status
+	run := func() {
+		c.scanned[sigLogs].Add(3)
+		c.scrubbed[sigLogs].Add(1)
+		c.dropped[sigLogs][reasonTooDeep].Add(1)
+		c.addDetection(sigLogs, countKey{ent: entEmail, act: actionIndex[ActionHash], loc: locLogBody}, 1)
+		c.addDetection(sigLogs, countKey{ent: entCard, act: actionIndex[ActionMask], loc: locLogAttr}, 1)
+	}
+	assert.Zero(t, testing.AllocsPerRun(100, run))
+	got := p.statusPII()
+	assert.Equal(t, uint64(101*2), got.Detections)
+	assert.Equal(t, map[string]uint64{"email": 101, "card": 101}, got.ByType)
+	assert.Equal(t, map[string]uint64{"too_deep": 101}, got.Signals["logs"].RecordsDropped)
+}
