@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,54 +15,20 @@ import (
 	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/otelcol-warden/otelcol-warden/internal/statusapi"
+	"github.com/otelcol-warden/otelcol-warden/internal/statusapi/statusapitest"
 	"github.com/otelcol-warden/otelcol-warden/processor/cardinalityguard/internal/metadata"
 )
 
-// statusRegistry stands in for the warden_status extension: found among the host's
-// extensions through statusapi.Registry, as the extension is.
-type statusRegistry struct {
-	component.StartFunc
-	component.ShutdownFunc
-	mu        sync.Mutex
-	providers map[statusapi.Kind]statusapi.Provider
-	ids       map[statusapi.Kind]component.ID
-}
-
-func (r *statusRegistry) RegisterStatusProvider(id component.ID, kind statusapi.Kind, p statusapi.Provider) func() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.providers[kind], r.ids[kind] = p, id
-	return func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		delete(r.providers, kind)
-	}
-}
-
-func (r *statusRegistry) snapshot(t *testing.T, kind statusapi.Kind) []byte {
-	r.mu.Lock()
-	p := r.providers[kind]
-	r.mu.Unlock()
-	require.NotNil(t, p, kind)
-	b, err := json.Marshal(p.StatusSnapshot())
-	require.NoError(t, err)
-	return b
-}
-
-type statusHost map[component.ID]component.Component
-
-func (h statusHost) GetExtensions() map[component.ID]component.Component { return h }
-
 func TestStatusProvidersReportCardinalityWithoutValues(t *testing.T) {
 	const canary = "jane.canary@example.com"
-	reg := &statusRegistry{providers: map[statusapi.Kind]statusapi.Provider{}, ids: map[statusapi.Kind]component.ID{}}
-	host := statusHost{component.MustNewID("warden_status"): reg}
+	reg := statusapitest.NewRegistry()
+	host := reg.Host()
 	set := processortest.NewNopSettings(metadata.Type)
 	set.ID = component.MustNewIDWithName("cardinality_guard", "edge")
 	tg := newTestGuardWith(t, set, nil)
 	require.NoError(t, tg.Start(context.Background(), host))
-	assert.Equal(t, set.ID, reg.ids[statusapi.KindCardinality])
-	assert.Equal(t, set.ID, reg.ids[statusapi.KindSummary])
+	assert.Equal(t, set.ID, reg.ID(statusapi.KindCardinality))
+	assert.Equal(t, set.ID, reg.ID(statusapi.KindSummary))
 
 	// Snapshots are taken concurrently with the pipeline (the race detector checks this).
 	stop, polled := make(chan struct{}), make(chan struct{})
@@ -75,9 +40,7 @@ func TestStatusProvidersReportCardinalityWithoutValues(t *testing.T) {
 				return
 			default:
 				for _, k := range []statusapi.Kind{statusapi.KindCardinality, statusapi.KindSummary} {
-					reg.mu.Lock()
-					p := reg.providers[k]
-					reg.mu.Unlock()
+					p := reg.Provider(k)
 					_, _ = json.Marshal(p.StatusSnapshot())
 				}
 			}
@@ -105,8 +68,8 @@ func TestStatusProvidersReportCardinalityWithoutValues(t *testing.T) {
 	close(stop)
 	<-polled
 
-	reportJSON := reg.snapshot(t, statusapi.KindCardinality)
-	summaryJSON := reg.snapshot(t, statusapi.KindSummary)
+	reportJSON := reg.Snapshot(t, statusapi.KindCardinality)
+	summaryJSON := reg.Snapshot(t, statusapi.KindSummary)
 	t.Logf("cardinality: %s", reportJSON)
 	t.Logf("summary: %s", summaryJSON)
 	for _, b := range [][]byte{reportJSON, summaryJSON} {
@@ -136,7 +99,7 @@ func TestStatusProvidersReportCardinalityWithoutValues(t *testing.T) {
 	assert.Empty(t, rep.Data.SeriesCountByLabelValuePair)
 
 	require.NoError(t, tg.Shutdown(context.Background()))
-	assert.Empty(t, reg.providers, "Shutdown unregisters both providers")
+	assert.Empty(t, reg.Counts(), "Shutdown unregisters both providers")
 }
 
 func TestStatusShutdownWithoutStart(t *testing.T) {

@@ -8,51 +8,16 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-warden/otelcol-warden/internal/statusapi"
+	"github.com/otelcol-warden/otelcol-warden/internal/statusapi/statusapitest"
 )
 
-// fakeRegistry stands in for the warden_status extension: Register finds it among the host's
-// extensions because it implements statusapi.Registry.
-type fakeRegistry struct {
-	component.StartFunc
-	component.ShutdownFunc
-	mu        sync.Mutex
-	providers map[statusapi.Kind]statusapi.Provider
-}
-
-func (f *fakeRegistry) RegisterStatusProvider(_ component.ID, kind statusapi.Kind, p statusapi.Provider) func() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.providers[kind] = p
-	return func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		delete(f.providers, kind)
-	}
-}
-
-func (f *fakeRegistry) snapshotJSON(t *testing.T, kind statusapi.Kind) []byte {
+func startWithRegistry(t *testing.T, tr *testReducer) *statusapitest.Registry {
 	t.Helper()
-	f.mu.Lock()
-	p, ok := f.providers[kind]
-	f.mu.Unlock()
-	require.True(t, ok, "no provider of kind %s", kind)
-	b, err := json.Marshal(p.StatusSnapshot())
-	require.NoError(t, err)
-	return b
-}
-
-type statusHost map[component.ID]component.Component
-
-func (h statusHost) GetExtensions() map[component.ID]component.Component { return h }
-
-func startWithRegistry(t *testing.T, tr *testReducer) *fakeRegistry {
-	t.Helper()
-	reg := &fakeRegistry{providers: map[statusapi.Kind]statusapi.Provider{}}
-	host := statusHost{component.MustNewID("warden_status"): reg}
+	reg := statusapitest.NewRegistry()
+	host := reg.Host()
 	require.NoError(t, tr.Start(context.Background(), host))
 	t.Cleanup(func() { assert.NoError(t, tr.Shutdown(context.Background())) })
 	return reg
@@ -83,7 +48,7 @@ func TestStatusSnapshots(t *testing.T) {
 	require.EqualValues(t, 235, checkoutSupp)
 
 	var logs LogsStatus
-	require.NoError(t, json.Unmarshal(reg.snapshotJSON(t, statusapi.KindLogs), &logs))
+	require.NoError(t, json.Unmarshal(reg.Snapshot(t, statusapi.KindLogs), &logs))
 	assert.Equal(t, "reduce", logs.Mode)
 	assert.Equal(t, 6, logs.Templates)
 	require.Len(t, logs.Services, 2)
@@ -109,7 +74,7 @@ func TestStatusSnapshots(t *testing.T) {
 
 	summaryOf := func() statusapi.Summary {
 		var s statusapi.Summary
-		require.NoError(t, json.Unmarshal(reg.snapshotJSON(t, statusapi.KindSummary), &s))
+		require.NoError(t, json.Unmarshal(reg.Snapshot(t, statusapi.KindSummary), &s))
 		return s
 	}
 	suppressed, suppressedBytes := uint64(checkoutSupp+1), uint64(checkoutSuppBytes+healthBytes)
@@ -124,7 +89,7 @@ func TestStatusSnapshots(t *testing.T) {
 	assert.Equal(t, 254-suppressed+6, summaryOf().Out.Items)
 
 	for _, kind := range []statusapi.Kind{statusapi.KindLogs, statusapi.KindSummary} {
-		body := string(reg.snapshotJSON(t, kind))
+		body := string(reg.Snapshot(t, kind))
 		for _, c := range canaries {
 			assert.NotContains(t, body, c, "kind %s", kind)
 		}
@@ -145,7 +110,7 @@ func TestStatusSurvivesReport(t *testing.T) {
 	assert.Zero(t, again[0].Suppressed)
 
 	var logs LogsStatus
-	require.NoError(t, json.Unmarshal(reg.snapshotJSON(t, statusapi.KindLogs), &logs))
+	require.NoError(t, json.Unmarshal(reg.Snapshot(t, statusapi.KindLogs), &logs))
 	require.Len(t, logs.Services, 1)
 	assert.EqualValues(t, 10, logs.Services[0].Received)
 	assert.EqualValues(t, 7, logs.Services[0].Suppressed)
@@ -158,13 +123,9 @@ func TestStatusRegistration(t *testing.T) {
 
 	tr := newTestReducer(t, nil)
 	reg := startWithRegistry(t, tr)
-	reg.mu.Lock()
-	assert.Len(t, reg.providers, 2)
-	reg.mu.Unlock()
+	assert.Len(t, reg.Counts(), 2)
 	require.NoError(t, tr.Shutdown(context.Background()))
-	reg.mu.Lock()
-	assert.Empty(t, reg.providers)
-	reg.mu.Unlock()
+	assert.Empty(t, reg.Counts())
 	require.NoError(t, tr.Shutdown(context.Background()))
 }
 
@@ -177,8 +138,8 @@ func TestStatusConcurrentWithPipeline(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for i := 0; i < 50; i++ {
-			reg.snapshotJSON(t, statusapi.KindLogs)
-			reg.snapshotJSON(t, statusapi.KindSummary)
+			reg.Snapshot(t, statusapi.KindLogs)
+			reg.Snapshot(t, statusapi.KindSummary)
 		}
 	}()
 	for i := 0; i < 50; i++ {
@@ -186,7 +147,7 @@ func TestStatusConcurrentWithPipeline(t *testing.T) {
 	}
 	wg.Wait()
 	var s statusapi.Summary
-	require.NoError(t, json.Unmarshal(reg.snapshotJSON(t, statusapi.KindSummary), &s))
+	require.NoError(t, json.Unmarshal(reg.Snapshot(t, statusapi.KindSummary), &s))
 	assert.EqualValues(t, 250, s.In.Items)
 	require.NoError(t, tr.Shutdown(context.Background()))
 }

@@ -18,43 +18,9 @@ import (
 	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/otelcol-warden/otelcol-warden/internal/statusapi"
+	"github.com/otelcol-warden/otelcol-warden/internal/statusapi/statusapitest"
 	"github.com/otelcol-warden/otelcol-warden/processor/tailpolicy/internal/metadata"
 )
-
-// statusRegistry stands in for the warden_status extension: found among the
-// host's extensions through statusapi.Registry, as the extension is.
-type statusRegistry struct {
-	component.StartFunc
-	component.ShutdownFunc
-	mu        sync.Mutex
-	providers map[statusapi.Kind]statusapi.Provider
-	ids       map[statusapi.Kind]component.ID
-}
-
-func (r *statusRegistry) RegisterStatusProvider(id component.ID, kind statusapi.Kind, p statusapi.Provider) func() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.providers[kind], r.ids[kind] = p, id
-	return func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		delete(r.providers, kind)
-	}
-}
-
-func (r *statusRegistry) snapshot(t *testing.T, kind statusapi.Kind) []byte {
-	r.mu.Lock()
-	p := r.providers[kind]
-	r.mu.Unlock()
-	require.NotNil(t, p, kind)
-	b, err := json.Marshal(p.StatusSnapshot())
-	require.NoError(t, err)
-	return b
-}
-
-type statusHost map[component.ID]component.Component
-
-func (h statusHost) GetExtensions() map[component.ID]component.Component { return h }
 
 // lockedClock is a fake clock the workers may read concurrently.
 type lockedClock struct {
@@ -74,8 +40,8 @@ func TestStatusProvidersReportDecisionsWithoutData(t *testing.T) {
 	cfg.Baseline.MinSamples = 1
 	require.NoError(t, cfg.Validate())
 
-	reg := &statusRegistry{providers: map[statusapi.Kind]statusapi.Provider{}, ids: map[statusapi.Kind]component.ID{}}
-	host := statusHost{component.MustNewID("warden_status"): reg}
+	reg := statusapitest.NewRegistry()
+	host := reg.Host()
 	set := processortest.NewNopSettings(metadata.Type)
 	set.ID = component.MustNewIDWithName("tail_policy", "edge")
 	clk := &lockedClock{now: t0}
@@ -83,7 +49,7 @@ func TestStatusProvidersReportDecisionsWithoutData(t *testing.T) {
 	p, err := newTailPolicy(set, cfg, sink, clk)
 	require.NoError(t, err)
 	require.NoError(t, p.Start(context.Background(), host))
-	assert.Equal(t, set.ID, reg.ids[statusapi.KindTail])
+	assert.Equal(t, set.ID, reg.ID(statusapi.KindTail))
 
 	// One error trace, five normal ones that the 5% default rule drops; each
 	// a root and a child span, the canary in an attribute and in a route.
@@ -107,7 +73,7 @@ func TestStatusProvidersReportDecisionsWithoutData(t *testing.T) {
 	// baselines are armed.
 	decided := func() (int64, int64) {
 		var rep tailReport
-		require.NoError(t, json.Unmarshal(reg.snapshot(t, statusapi.KindTail), &rep))
+		require.NoError(t, json.Unmarshal(reg.Snapshot(t, statusapi.KindTail), &rep))
 		n := int64(0)
 		for _, r := range rep.Rules {
 			n += r.KeptTraces + r.DroppedTraces
@@ -118,8 +84,8 @@ func TestStatusProvidersReportDecisionsWithoutData(t *testing.T) {
 	clk.advance(cfg.Baseline.Window/time.Duration(cfg.Baseline.SubWindows) + time.Second)
 	require.Eventually(t, func() bool { n, _ := decided(); return n == 6 && sink.SpanCount() == 2 }, 10*time.Second, 10*time.Millisecond)
 
-	tailJSON := reg.snapshot(t, statusapi.KindTail)
-	summaryJSON := reg.snapshot(t, statusapi.KindSummary)
+	tailJSON := reg.Snapshot(t, statusapi.KindTail)
+	summaryJSON := reg.Snapshot(t, statusapi.KindSummary)
 	t.Logf("tail: %s", tailJSON)
 	t.Logf("summary: %s", summaryJSON)
 	for _, b := range [][]byte{tailJSON, summaryJSON} {
@@ -161,7 +127,7 @@ func TestStatusProvidersReportDecisionsWithoutData(t *testing.T) {
 	}, sum)
 
 	require.NoError(t, p.Shutdown(context.Background()))
-	assert.Empty(t, reg.providers, "Shutdown unregisters both providers")
+	assert.Empty(t, reg.Counts(), "Shutdown unregisters both providers")
 }
 
 func TestStatusShutdownWithoutStart(t *testing.T) {

@@ -17,57 +17,13 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-warden/otelcol-warden/internal/statusapi"
+	"github.com/otelcol-warden/otelcol-warden/internal/statusapi/statusapitest"
 )
 
-// fakeRegistry stands in for the warden_status extension: Register finds it among the host's
-// extensions because it implements statusapi.Registry.
-type fakeRegistry struct {
-	component.StartFunc
-	component.ShutdownFunc
-	mu        sync.Mutex
-	providers map[statusapi.Kind][]statusapi.Provider
-}
-
-func (f *fakeRegistry) RegisterStatusProvider(_ component.ID, kind statusapi.Kind, p statusapi.Provider) func() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.providers[kind] = append(f.providers[kind], p)
-	return func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		delete(f.providers, kind)
-	}
-}
-
-func (f *fakeRegistry) count() map[statusapi.Kind]int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := map[statusapi.Kind]int{}
-	for k, ps := range f.providers {
-		out[k] = len(ps)
-	}
-	return out
-}
-
-func (f *fakeRegistry) snapshotJSON(t *testing.T, kind statusapi.Kind) []byte {
+func (tm *testMeter) startWithRegistry(t *testing.T) *statusapitest.Registry {
 	t.Helper()
-	f.mu.Lock()
-	ps := f.providers[kind]
-	f.mu.Unlock()
-	require.Len(t, ps, 1, "providers of kind %s", kind)
-	b, err := json.Marshal(ps[0].StatusSnapshot())
-	require.NoError(t, err)
-	return b
-}
-
-type statusHost map[component.ID]component.Component
-
-func (h statusHost) GetExtensions() map[component.ID]component.Component { return h }
-
-func (tm *testMeter) startWithRegistry(t *testing.T) *fakeRegistry {
-	t.Helper()
-	reg := &fakeRegistry{providers: map[statusapi.Kind][]statusapi.Provider{}}
-	host := statusHost{component.MustNewID("warden_status"): reg}
+	reg := statusapitest.NewRegistry()
+	host := reg.Host()
 	for _, c := range []component.Component{tm.traces, tm.logs, tm.metrics} {
 		require.NoError(t, c.Start(context.Background(), host))
 	}
@@ -106,7 +62,7 @@ func TestStatusSnapshots(t *testing.T) {
 	cfg.Prices = PricesConfig{LogsPerGB: 0.5, SeriesPerMonth: 0.01, Currency: "EUR"}
 	tm := newTestMeter(t, "status", cfg, nil)
 	reg := tm.startWithRegistry(t)
-	assert.Equal(t, map[statusapi.Kind]int{statusapi.KindUsage: 1, statusapi.KindSummary: 1}, reg.count(),
+	assert.Equal(t, map[statusapi.Kind]int{statusapi.KindUsage: 1, statusapi.KindSummary: 1}, reg.Counts(),
 		"one registration per instance, however many signals start")
 
 	ld := statusLogs()
@@ -147,7 +103,7 @@ func TestStatusSnapshots(t *testing.T) {
 	tm.meter().tickBudgets(tm.clock.now()) // the once-a-second tick sets the throttled state
 
 	var usage UsageStatus
-	require.NoError(t, json.Unmarshal(reg.snapshotJSON(t, statusapi.KindUsage), &usage))
+	require.NoError(t, json.Unmarshal(reg.Snapshot(t, statusapi.KindUsage), &usage))
 	assert.Equal(t, "status", usage.Stage)
 	assert.Equal(t, "EUR", usage.Currency)
 	byTeam := map[string]TeamStatus{}
@@ -192,7 +148,7 @@ func TestStatusSnapshots(t *testing.T) {
 	assert.Equal(t, defaultBytes, def.Signals[0].Bytes)
 
 	var summary statusapi.Summary
-	require.NoError(t, json.Unmarshal(reg.snapshotJSON(t, statusapi.KindSummary), &summary))
+	require.NoError(t, json.Unmarshal(reg.Snapshot(t, statusapi.KindSummary), &summary))
 	inBytes := uint64(noisyBytes + paymentsBytes + defaultBytes + spanBytes + metricBytes)
 	removedBytes := uint64(dropped * recordBytes)
 	assert.Equal(t, statusapi.Volume{Items: 123, Bytes: inBytes}, summary.In)
@@ -200,7 +156,7 @@ func TestStatusSnapshots(t *testing.T) {
 	assert.Equal(t, []statusapi.Removal{{Reason: "daily_quota_exceeded", Items: uint64(dropped), Bytes: removedBytes}}, summary.Removed)
 
 	for _, kind := range []statusapi.Kind{statusapi.KindUsage, statusapi.KindSummary} {
-		body := string(reg.snapshotJSON(t, kind))
+		body := string(reg.Snapshot(t, kind))
 		assert.NotContains(t, body, canaryEmail, "kind %s", kind)
 		assert.NotContains(t, body, canaryIP, "kind %s", kind)
 	}
@@ -208,9 +164,9 @@ func TestStatusSnapshots(t *testing.T) {
 	// Shutdown of the last started signal removes both providers.
 	require.NoError(t, tm.traces.Shutdown(context.Background()))
 	require.NoError(t, tm.logs.Shutdown(context.Background()))
-	assert.Len(t, reg.count(), 2, "still registered while the metrics pipeline runs")
+	assert.Len(t, reg.Counts(), 2, "still registered while the metrics pipeline runs")
 	require.NoError(t, tm.metrics.Shutdown(context.Background()))
-	assert.Empty(t, reg.count())
+	assert.Empty(t, reg.Counts())
 }
 
 // TestStatusTeamNamesThroughReportName: a valid team name that does not look like a safe name is
@@ -228,7 +184,7 @@ func TestStatusTeamNamesThroughReportName(t *testing.T) {
 	}
 	require.NoError(t, tm.logs.ConsumeLogs(context.Background(), ld))
 	var usage UsageStatus
-	require.NoError(t, json.Unmarshal(reg.snapshotJSON(t, statusapi.KindUsage), &usage))
+	require.NoError(t, json.Unmarshal(reg.Snapshot(t, statusapi.KindUsage), &usage))
 	var names []string
 	for _, ts := range usage.Teams {
 		names = append(names, ts.Team)
@@ -252,8 +208,8 @@ func TestStatusConcurrentWithPipeline(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for range 50 {
-			reg.snapshotJSON(t, statusapi.KindUsage)
-			reg.snapshotJSON(t, statusapi.KindSummary)
+			reg.Snapshot(t, statusapi.KindUsage)
+			reg.Snapshot(t, statusapi.KindSummary)
 		}
 	}()
 	for range 50 {
@@ -263,6 +219,6 @@ func TestStatusConcurrentWithPipeline(t *testing.T) {
 	}
 	wg.Wait()
 	var s statusapi.Summary
-	require.NoError(t, json.Unmarshal(reg.snapshotJSON(t, statusapi.KindSummary), &s))
+	require.NoError(t, json.Unmarshal(reg.Snapshot(t, statusapi.KindSummary), &s))
 	assert.EqualValues(t, 100, s.In.Items)
 }
