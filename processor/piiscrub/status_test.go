@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,49 +17,9 @@ import (
 	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/otelcol-warden/otelcol-warden/internal/statusapi"
+	"github.com/otelcol-warden/otelcol-warden/internal/statusapi/statusapitest"
 	"github.com/otelcol-warden/otelcol-warden/processor/piiscrub/internal/metadata"
 )
-
-// statusRegistry stands in for the warden_status extension: found among the host's extensions
-// through statusapi.Registry, as the extension is. One id registers once per signal pipeline.
-type statusRegistry struct {
-	component.StartFunc
-	component.ShutdownFunc
-	mu        sync.Mutex
-	providers map[statusapi.Kind][]statusapi.Provider
-}
-
-func (r *statusRegistry) RegisterStatusProvider(_ component.ID, kind statusapi.Kind, p statusapi.Provider) func() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.providers[kind] = append(r.providers[kind], p)
-	i := len(r.providers[kind]) - 1
-	return func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.providers[kind][i] = nil
-	}
-}
-
-func (r *statusRegistry) snapshots(t *testing.T, kind statusapi.Kind) [][]byte {
-	r.mu.Lock()
-	ps := append([]statusapi.Provider(nil), r.providers[kind]...)
-	r.mu.Unlock()
-	var out [][]byte
-	for _, p := range ps {
-		if p == nil {
-			continue
-		}
-		b, err := json.Marshal(p.StatusSnapshot())
-		require.NoError(t, err)
-		out = append(out, b)
-	}
-	return out
-}
-
-type statusHost map[component.ID]component.Component
-
-func (h statusHost) GetExtensions() map[component.ID]component.Component { return h }
 
 const (
 	plantedEmail = "jane.planted@example.com"
@@ -102,8 +61,8 @@ func plantedTraces() ptrace.Traces {
 }
 
 func TestStatusProvidersCountDetectionsWithoutValues(t *testing.T) {
-	reg := &statusRegistry{providers: map[statusapi.Kind][]statusapi.Provider{}}
-	host := statusHost{component.MustNewID("warden_status"): reg}
+	reg := statusapitest.NewRegistry()
+	host := reg.Host()
 	set := processortest.NewNopSettings(metadata.Type)
 	set.ID = component.MustNewIDWithName("pii_scrub", "edge")
 	cfg := testConfig(t)
@@ -116,8 +75,8 @@ func TestStatusProvidersCountDetectionsWithoutValues(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, lp.Start(ctx, host))
 	require.NoError(t, tp.Start(ctx, host))
-	require.Len(t, reg.providers[statusapi.KindPII], 2)
-	require.Len(t, reg.providers[statusapi.KindSummary], 2)
+	require.Equal(t, 2, reg.Counts()[statusapi.KindPII])
+	require.Equal(t, 2, reg.Counts()[statusapi.KindSummary])
 
 	// Snapshots are taken concurrently with the pipeline (the race detector checks this).
 	stop, polled := make(chan struct{}), make(chan struct{})
@@ -128,8 +87,8 @@ func TestStatusProvidersCountDetectionsWithoutValues(t *testing.T) {
 			case <-stop:
 				return
 			default:
-				reg.snapshots(t, statusapi.KindPII)
-				reg.snapshots(t, statusapi.KindSummary)
+				reg.Snapshots(t, statusapi.KindPII)
+				reg.Snapshots(t, statusapi.KindSummary)
 			}
 		}
 	}()
@@ -145,8 +104,8 @@ func TestStatusProvidersCountDetectionsWithoutValues(t *testing.T) {
 	require.Contains(t, string(out), "pii:email:")
 	require.NotContains(t, string(out), plantedEmail)
 
-	pii := reg.snapshots(t, statusapi.KindPII)
-	sums := reg.snapshots(t, statusapi.KindSummary)
+	pii := reg.Snapshots(t, statusapi.KindPII)
+	sums := reg.Snapshots(t, statusapi.KindSummary)
 	require.Len(t, pii, 2)
 	require.Len(t, sums, 2)
 	for _, b := range append(append([][]byte{}, pii...), sums...) {
@@ -190,8 +149,8 @@ func TestStatusProvidersCountDetectionsWithoutValues(t *testing.T) {
 
 	require.NoError(t, lp.Shutdown(ctx))
 	require.NoError(t, tp.Shutdown(ctx))
-	assert.Empty(t, reg.snapshots(t, statusapi.KindPII), "shutdown unregisters")
-	assert.Empty(t, reg.snapshots(t, statusapi.KindSummary))
+	assert.Empty(t, reg.Snapshots(t, statusapi.KindPII), "shutdown unregisters")
+	assert.Empty(t, reg.Snapshots(t, statusapi.KindSummary))
 }
 
 // fail_closed drops are the one removal the summary lists.

@@ -107,3 +107,24 @@ func (r *Registry) Snapshot(t testing.TB, kind statusapi.Kind) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// Snapshots is the JSON of every live provider of kind, in registration order (one component id
+// registers once per signal pipeline).
+func (r *Registry) Snapshots(t testing.TB, kind statusapi.Kind) [][]byte {
+	t.Helper()
+	r.mu.Lock()
+	var ps []statusapi.Provider
+	for _, x := range r.regs {
+		if x.kind == kind {
+			ps = append(ps, x.p)
+		}
+	}
+	r.mu.Unlock()
+	var out [][]byte
+	for _, p := range ps {
+		b, err := json.Marshal(p.StatusSnapshot())
+		require.NoError(t, err)
+		out = append(out, b)
+	}
+	return out
+}
