@@ -8,12 +8,14 @@ import (
 	"errors"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
 // batchTally counts, per incoming batch, what happened to records that did not simply reach the
 // tenant their rules named; it is added to the self-metrics once per batch, not once per record.
 type batchTally struct {
-	rejected         [rejectReasonCount]int64
+	rejected         [tenantid.ReasonCount]int64
 	droppedNoTenant  int64
 	droppedLimit     int64
 	overflowPerBatch int64

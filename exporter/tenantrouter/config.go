@@ -17,6 +17,8 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
 // Config is the tenant_router exporter configuration. The client, queue and retry settings are the
@@ -113,7 +115,7 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("header: %q is not a valid HTTP header name", cfg.Header))
 	}
 	if cfg.DefaultTenant != "" {
-		if reason := validateTenant(cfg.DefaultTenant); reason != reasonNone {
+		if reason := tenantid.Validate(cfg.DefaultTenant); reason != tenantid.OK {
 			errs = append(errs, fmt.Errorf("default_tenant: %q is not a valid tenant ID (%s)", cfg.DefaultTenant, reason))
 		}
 	}
@@ -163,7 +165,7 @@ func (r *RuleConfig) validate(key string) []error {
 		if len(r.Mapping) > 0 {
 			errs = append(errs, fmt.Errorf("%s: tenant and mapping are mutually exclusive", key))
 		}
-		if reason := validateTenant(r.Tenant); reason != reasonNone {
+		if reason := tenantid.Validate(r.Tenant); reason != tenantid.OK {
 			errs = append(errs, fmt.Errorf("%s.tenant: %q is not a valid tenant ID (%s)", key, r.Tenant, reason))
 		}
 	} else if r.Equals != "" {
@@ -174,7 +176,7 @@ func (r *RuleConfig) validate(key string) []error {
 	}
 	for _, value := range slices.Sorted(maps.Keys(r.Mapping)) {
 		tenant := r.Mapping[value]
-		if reason := validateTenant(tenant); reason != reasonNone {
+		if reason := tenantid.Validate(tenant); reason != tenantid.OK {
 			errs = append(errs, fmt.Errorf("%s.mapping[%q]: %q is not a valid tenant ID (%s)", key, value, tenant, reason))
 		}
 	}

@@ -18,6 +18,8 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/otelcol-warden/otelcol-warden/exporter/tenantrouter/internal/metadata"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
 func TestUnmarshalDefaultConfig(t *testing.T) {
@@ -131,22 +133,22 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateTenant(t *testing.T) {
-	tests := map[string]rejectReason{
-		"team-payments":          reasonNone,
-		"A.b_c!d*e'f(g)":         reasonNone,
-		strings.Repeat("x", 150): reasonNone,
-		strings.Repeat("x", 151): reasonTooLong,
-		"":                       reasonEmpty,
-		".":                      reasonUnsafePathSegment,
-		"..":                     reasonUnsafePathSegment,
-		"a/b":                    reasonInvalidCharacters,
-		"a|b":                    reasonInvalidCharacters,
-		"user@example.com":       reasonInvalidCharacters,
-		"tenant\r\nX-Evil: 1":    reasonInvalidCharacters,
-		"ünicode":                reasonInvalidCharacters,
+	tests := map[string]tenantid.Reason{
+		"team-payments":          tenantid.OK,
+		"A.b_c!d*e'f(g)":         tenantid.OK,
+		strings.Repeat("x", 150): tenantid.OK,
+		strings.Repeat("x", 151): tenantid.TooLong,
+		"":                       tenantid.Empty,
+		".":                      tenantid.UnsafePathSegment,
+		"..":                     tenantid.UnsafePathSegment,
+		"a/b":                    tenantid.InvalidCharacters,
+		"a|b":                    tenantid.InvalidCharacters,
+		"user@example.com":       tenantid.InvalidCharacters,
+		"tenant\r\nX-Evil: 1":    tenantid.InvalidCharacters,
+		"ünicode":                tenantid.InvalidCharacters,
 	}
 	for tenant, want := range tests {
-		assert.Equal(t, want, validateTenant(tenant), "tenant %q", tenant)
+		assert.Equal(t, want, tenantid.Validate(tenant), "tenant %q", tenant)
 	}
 }
 

@@ -17,6 +17,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
 // The seed corpus of every fuzz test is committed under testdata/fuzz/<FuzzName>/; `go test` runs it
@@ -49,19 +51,19 @@ func FuzzTenantValue(f *testing.F) {
 		{Attribute: "k8s.namespace.name", Scope: ScopeAny},
 	}})
 	f.Fuzz(func(t *testing.T, value string) {
-		reason := validateTenant(value)
+		reason := tenantid.Validate(value)
 		ok := referenceTenantOK(value)
-		if (reason == reasonNone) != ok {
-			t.Fatalf("validateTenant(%q) = %q, reference says valid=%v", value, reason, ok)
+		if (reason == tenantid.OK) != ok {
+			t.Fatalf("tenantid.Validate(%q) = %q, reference says valid=%v", value, reason, ok)
 		}
 		if ok && (!httpguts.ValidHeaderFieldValue(value) || strings.ContainsAny(value, " \t\r\n|/")) {
 			t.Fatalf("accepted %q is not a safe header value", value)
 		}
 		switch {
-		case value == "" && reason != reasonEmpty,
-			len(value) > maxTenantIDLength && reason != reasonTooLong,
-			(value == "." || value == "..") && reason != reasonUnsafePathSegment:
-			t.Fatalf("validateTenant(%q) = %q: wrong reason", value, reason)
+		case value == "" && reason != tenantid.Empty,
+			len(value) > tenantid.MaxLength && reason != tenantid.TooLong,
+			(value == "." || value == "..") && reason != tenantid.UnsafePathSegment:
+			t.Fatalf("tenantid.Validate(%q) = %q: wrong reason", value, reason)
 		}
 
 		// As a resource attribute and as a record attribute ("any" scope reads the record first).
@@ -158,7 +160,7 @@ func FuzzResolve(f *testing.F) {
 
 		var want batchTally
 		tenant := allSkip.resolve(record, resource, &want)
-		if tenant != "" && validateTenant(tenant) != reasonNone {
+		if tenant != "" && tenantid.Validate(tenant) != tenantid.OK {
 			t.Fatalf("resolved to invalid tenant %q", tenant)
 		}
 		var plan resourcePlan

@@ -12,6 +12,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
 const registryKey = "tenants"
@@ -54,7 +56,7 @@ func openTenantRegistry(ctx context.Context, host component.Host, cfg *Config, o
 	}
 	for _, t := range strings.Split(string(raw), "\n") {
 		// Entries were validated before they were written; re-check in case the file was edited.
-		if validateTenant(t) == reasonNone {
+		if tenantid.Validate(t) == tenantid.OK {
 			reg.tenants = append(reg.tenants, t)
 		}
 	}

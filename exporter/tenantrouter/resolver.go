@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
 // resolver turns a record's attributes into a tenant with the configured rules, first match wins.
@@ -77,7 +79,7 @@ func newResolver(cfg *Config) *resolver {
 type ruleOutcome struct {
 	found  bool // the attribute is present (resource outcomes only)
 	tenant string
-	reject rejectReason
+	reject tenantid.Reason
 }
 
 // evaluate applies the rule to a present attribute value.
@@ -96,7 +98,7 @@ func (rule *tenantRule) evaluate(value pcommon.Value) ruleOutcome {
 			match = rule.equalsIsInt && value.Int() == rule.equalsInt
 		default:
 			// maps, slices, bytes and doubles are the wrong type for a marker
-			return ruleOutcome{found: true, reject: reasonWrongType}
+			return ruleOutcome{found: true, reject: tenantid.WrongType}
 		}
 		if match {
 			return ruleOutcome{found: true, tenant: rule.tenant}
@@ -104,7 +106,7 @@ func (rule *tenantRule) evaluate(value pcommon.Value) ruleOutcome {
 		return ruleOutcome{found: true}
 	}
 	if value.Type() != pcommon.ValueTypeStr {
-		return ruleOutcome{found: true, reject: reasonWrongType}
+		return ruleOutcome{found: true, reject: tenantid.WrongType}
 	}
 	return rule.evaluateText(value.Str())
 }
@@ -117,7 +119,7 @@ func (rule *tenantRule) evaluateText(text string) ruleOutcome {
 	if rule.skipUnmapped {
 		return ruleOutcome{found: true}
 	}
-	if reason := validateTenant(text); reason != reasonNone {
+	if reason := tenantid.Validate(text); reason != tenantid.OK {
 		return ruleOutcome{found: true, reject: reason}
 	}
 	return ruleOutcome{found: true, tenant: text}
@@ -129,7 +131,7 @@ type resourcePlan struct {
 	// fallback is the tenant of a record on which no rule finds a record attribute, with the
 	// rejections counted on the way to it; computed once per resource.
 	fallback        string
-	fallbackRejects [rejectReasonCount]int64
+	fallbackRejects [tenantid.ReasonCount]int64
 	fallbackHasRej  bool
 }
 
@@ -140,7 +142,7 @@ func (r *resolver) planResource(resource pcommon.Map, plan *resourcePlan) {
 		plan.outcomes = make([]ruleOutcome, len(r.rules))
 	}
 	plan.outcomes = plan.outcomes[:len(r.rules)]
-	plan.fallback, plan.fallbackRejects, plan.fallbackHasRej = "", [rejectReasonCount]int64{}, false
+	plan.fallback, plan.fallbackRejects, plan.fallbackHasRej = "", [tenantid.ReasonCount]int64{}, false
 	decided := false
 	for i := range r.rules {
 		rule := &r.rules[i]
@@ -155,7 +157,7 @@ func (r *resolver) planResource(resource pcommon.Map, plan *resourcePlan) {
 		if decided || !o.found {
 			continue
 		}
-		if o.reject != reasonNone {
+		if o.reject != tenantid.OK {
 			plan.fallbackRejects[o.reject]++
 			plan.fallbackHasRej = true
 		} else if o.tenant != "" {
@@ -192,7 +194,7 @@ func (r *resolver) resolveRecord(record pcommon.Map, plan *resourcePlan, tally *
 		} else {
 			o = plan.outcomes[i]
 		}
-		if o.reject != reasonNone {
+		if o.reject != tenantid.OK {
 			tally.rejected[o.reject]++
 			continue
 		}
@@ -229,7 +231,7 @@ func (r *resolver) resolve(record, resource pcommon.Map, tally *batchTally) stri
 			}
 			text, ok := scalarText(value)
 			if !ok {
-				tally.rejected[reasonWrongType]++
+				tally.rejected[tenantid.WrongType]++
 				continue
 			}
 			if text == rule.equals {
@@ -238,7 +240,7 @@ func (r *resolver) resolve(record, resource pcommon.Map, tally *batchTally) stri
 			continue
 		}
 		if value.Type() != pcommon.ValueTypeStr {
-			tally.rejected[reasonWrongType]++
+			tally.rejected[tenantid.WrongType]++
 			continue
 		}
 		text := value.Str()
@@ -248,7 +250,7 @@ func (r *resolver) resolve(record, resource pcommon.Map, tally *batchTally) stri
 		if rule.skipUnmapped {
 			continue
 		}
-		if reason := validateTenant(text); reason != reasonNone {
+		if reason := tenantid.Validate(text); reason != tenantid.OK {
 			tally.rejected[reason]++
 			continue
 		}

@@ -21,6 +21,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-warden/otelcol-warden/exporter/tenantrouter/internal/metadata"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
 // signalOps is what the router needs to know about one signal's pdata type.
@@ -50,7 +52,7 @@ type router[T any] struct {
 	queued    bool
 
 	// attribute sets of the batch-level counters, built once.
-	rejectedAttrs                                                  [rejectReasonCount]metric.MeasurementOption
+	rejectedAttrs                                                  [tenantid.ReasonCount]metric.MeasurementOption
 	droppedNoTenant, droppedLimit, overflowPerBatch, overflowTotal metric.MeasurementOption
 
 	shutdownOnce sync.Once
@@ -78,7 +80,7 @@ func newRouter[T any](set exporter.Settings, cfg *Config, sig signalOps[T], sign
 		overflowPerBatch: metric.WithAttributeSet(attribute.NewSet(attribute.String("limit", "per_batch"))),
 		overflowTotal:    metric.WithAttributeSet(attribute.NewSet(attribute.String("limit", "total"))),
 	}
-	for reason := reasonEmpty; reason < rejectReasonCount; reason++ {
+	for reason := tenantid.Empty; reason < tenantid.ReasonCount; reason++ {
 		r.rejectedAttrs[reason] = reasonAttr(reason.String())
 	}
 	r.lanes = newLaneSet(cfg.MaxTenants, r.openLane, set.Logger)
@@ -256,7 +258,7 @@ func (p *tenantPart[T]) send(ctx context.Context) error {
 
 func (r *router[T]) recordTally(ctx context.Context, t *batchTally) {
 	tb := r.telemetry
-	for reason := reasonEmpty; reason < rejectReasonCount; reason++ {
+	for reason := tenantid.Empty; reason < tenantid.ReasonCount; reason++ {
 		if n := t.rejected[reason]; n > 0 {
 			tb.ExporterTenantRouterTenantValuesRejected.Add(ctx, n, r.rejectedAttrs[reason])
 		}
