@@ -21,6 +21,7 @@ type sourceResource struct {
 	rs        ptrace.ResourceSpans
 	service   string
 	synthetic bool
+	team      int32 // index in engine.teams, or noTeam
 }
 
 type sourceScope struct {
@@ -72,6 +73,10 @@ type traceState struct {
 	inThreshold sampling.Threshold
 	randomness  sampling.Randomness
 
+	// team is the budgeted team of the root span's resource (else of the
+	// first span's), or noTeam.
+	team int32
+
 	prev, next *traceState // arrival order, oldest first
 }
 
@@ -94,6 +99,7 @@ func (s *shard) newTrace(id pcommon.TraceID, now time.Time) *traceState {
 		randomness:  sampling.TraceIDToRandomness(id),
 		inThreshold: sampling.AlwaysSampleThreshold,
 		minStart:    math.MaxUint64,
+		team:        noTeam,
 	}
 	s.traces[id] = ts
 	heap.Push(&s.queue, ts)
@@ -109,6 +115,9 @@ func (s *shard) newTrace(id pcommon.TraceID, now time.Time) *traceState {
 // add appends one span to its trace and updates everything decisions read.
 func (s *shard) add(ts *traceState, ref spanRef, isRoot, compact bool, now time.Time) {
 	span := ref.span
+	if len(ts.spanIDs) == 0 || (isRoot && !ts.hasRoot) {
+		ts.team = ref.scope.res.team
+	}
 	ts.spanIDs = append(ts.spanIDs, span.SpanID())
 	if !compact {
 		s.chargeReferenced(ts, ref)

@@ -6,11 +6,16 @@ package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"regexp"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
 // Match says on which spans a rule's OTTL condition is evaluated.
@@ -168,6 +173,7 @@ type Config struct {
 	Memory        MemoryConfig        `mapstructure:"memory"`
 	DecisionCache DecisionCacheConfig `mapstructure:"decision_cache"`
 	Budget        BudgetConfig        `mapstructure:"budget"`
+	TeamBudgets   TeamBudgetsConfig   `mapstructure:"team_budgets"`
 
 	_ struct{}
 }
@@ -368,4 +374,55 @@ func (c *BudgetConfig) Validate() error {
 	var errs configErrors
 	errs.notNegative("spans_per_second", c.SpansPerSecond)
 	return errs.join()
+}
+
+// TeamBudgetsConfig optionally gives teams their own kept-spans budget: a team
+// over its budget has only its own probabilistic rules scaled (team.go). A
+// trace's team is resolved from its root span's resource (else its first
+// span's) with usage_meter's rules.
+type TeamBudgetsConfig struct {
+	// TeamAttributes are read in order; the first string value that is mapped or
+	// a valid team wins.
+	TeamAttributes []string `mapstructure:"team_attributes"`
+	// TeamMapping translates attribute values (namespaces, service names) to teams.
+	TeamMapping map[string]string `mapstructure:"team_mapping"`
+	// DefaultTeam is the team of resources on which no attribute yields a team.
+	DefaultTeam string `mapstructure:"default_team"`
+	// Teams maps a team to its kept spans per second; teams not listed are never
+	// limited per team. Empty disables team budgets.
+	Teams map[string]float64 `mapstructure:"teams"`
+}
+
+// Validate checks the team budgets, naming each offending key.
+func (c *TeamBudgetsConfig) Validate() error {
+	var errs configErrors
+	if len(c.Teams) == 0 {
+		return nil
+	}
+	if len(c.TeamAttributes) == 0 {
+		errs.add("team_attributes", "at least one attribute is required when teams are set")
+	}
+	for i, a := range c.TeamAttributes {
+		if a == "" {
+			errs.add(fmt.Sprintf("team_attributes::%d", i), "must not be empty")
+		}
+	}
+	errs.validTeam("default_team", c.DefaultTeam)
+	for _, v := range slices.Sorted(maps.Keys(c.TeamMapping)) {
+		errs.validTeam(fmt.Sprintf("team_mapping::%s", v), c.TeamMapping[v])
+	}
+	for _, team := range slices.Sorted(maps.Keys(c.Teams)) {
+		key := fmt.Sprintf("teams::%s", team)
+		errs.validTeam(key, team)
+		if b := c.Teams[team]; !(b > 0) || math.IsInf(b, 1) {
+			errs.add(key, "spans per second must be positive and finite, got %v", b)
+		}
+	}
+	return errs.join()
+}
+
+func (e *configErrors) validTeam(key, team string) {
+	if r := validateTeam(team); r != tenantid.OK {
+		e.add(key, "%q is not a valid team: %s", team, teamReasonName(r))
+	}
 }

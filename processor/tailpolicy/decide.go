@@ -43,31 +43,32 @@ func (s *shard) firstMatch(ts *traceState, now time.Time) int {
 }
 
 // ruleThreshold is the rule's threshold, scaled down by the throughput budget
-// for probabilistic rules.
-func (s *shard) ruleThreshold(idx int) sampling.Threshold {
+// and by the trace's team budget for probabilistic rules. The scaled
+// thresholds are cached per team slot (slot 0: no team budget).
+func (s *shard) ruleThreshold(idx int, team int32) sampling.Threshold {
 	r := &s.eng.rules.rules[idx]
 	if !r.probabilistic() {
 		return r.threshold
 	}
-	scale := s.eng.budgetScale()
+	scale := s.eng.budgetScale() * s.eng.teamScale(team)
 	if scale >= 1 {
 		return r.threshold
 	}
-	if scale != s.scaleFor {
-		s.scaleFor = scale
-		for i := range s.scaled {
-			s.scaled[i] = sampling.Threshold{}
-		}
+	slot := team + 1
+	scaled := s.scaled[slot]
+	if scale != s.scaleFor[slot] {
+		s.scaleFor[slot] = scale
+		clear(scaled)
 	}
-	if s.scaled[idx] == (sampling.Threshold{}) {
+	if scaled[idx] == (sampling.Threshold{}) {
 		p := max(r.probability*scale, sampling.MinSamplingProbability)
 		th, err := sampling.ProbabilityToThresholdWithPrecision(p, thresholdPrecision)
 		if err != nil {
 			return r.threshold
 		}
-		s.scaled[idx] = th
+		scaled[idx] = th
 	}
-	return s.scaled[idx]
+	return scaled[idx]
 }
 
 // decide applies rule idx to the trace, records the decision for late spans
@@ -87,7 +88,7 @@ func (s *shard) decide(ts *traceState, idx int, trg trigger, now time.Time) {
 		return
 	}
 	s.cache.kept.Add(ts.id, keptDecision{threshold: th, rule: uint16(idx)})
-	s.eng.countKept(idx, len(ts.spanIDs))
+	s.eng.countKept(idx, len(ts.spanIDs), ts.team)
 	s.keepTrace(ts, th, idx)
 }
 
@@ -97,7 +98,7 @@ func (s *shard) verdict(ts *traceState, idx int) (sampling.Threshold, bool) {
 	if s.eng.rules.rules[idx].probability == 0 {
 		return sampling.Threshold{}, false
 	}
-	th := s.ruleThreshold(idx)
+	th := s.ruleThreshold(idx, ts.team)
 	if sampling.ThresholdGreater(ts.inThreshold, th) {
 		th = ts.inThreshold
 	}

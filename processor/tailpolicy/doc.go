@@ -21,6 +21,7 @@
 //	rules.go, condition.go  compiled rules, span classification, OTTL
 //	route.go, baseline.go   routes and the learned per-route latency baseline
 //	decide.go               applying a rule to a trace, stateless decisions
+//	team.go                 per-team budgets: team resolution, per-team scales
 //	expiry.go               deadlines: root span, trace timeout, shutdown
 //	cache.go                the decision caches for late spans
 //	output.go, tracestate.go kept spans into the output; reading and stamping th

@@ -79,6 +79,10 @@ func createDefaultConfig() component.Config {
 			DroppedTraces: 1_000_000,
 			DroppedWindow: 2 * time.Minute,
 		},
+		TeamBudgets: TeamBudgetsConfig{
+			TeamAttributes: []string{"k8s.namespace.name", "service.namespace", "service.name"},
+			DefaultTeam:    "unattributed",
+		},
 	}
 }
 

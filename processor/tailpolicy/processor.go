@@ -65,16 +65,20 @@ type engine struct {
 	scaleBits  atomic.Uint64 // float64 budget scale
 	keptFixed  atomic.Int64  // kept spans by rules the budget never scales
 	keptScaled atomic.Int64  // kept spans by probabilistic rules
+
+	teams *teamBudgets // nil without team_budgets.teams
 }
 
 func (e *engine) budgetScale() float64 { return math.Float64frombits(e.scaleBits.Load()) }
 
-func (e *engine) countKept(idx, spans int) {
-	if idx < len(e.rules.rules) && e.rules.rules[idx].probabilistic() {
+func (e *engine) countKept(idx, spans int, team int32) {
+	probabilistic := idx < len(e.rules.rules) && e.rules.rules[idx].probabilistic()
+	if probabilistic {
 		e.keptScaled.Add(int64(spans))
 	} else {
 		e.keptFixed.Add(int64(spans))
 	}
+	e.countTeamKept(team, probabilistic, spans)
 }
 
 func (e *engine) observeRoot(ref spanRef, now time.Time) {
@@ -115,6 +119,7 @@ func newEngine(set processor.Settings, cfg *Config, now time.Time) (*engine, err
 		e.overloadThreshold = th
 	}
 	e.scaleBits.Store(math.Float64bits(1))
+	e.teams = newTeamBudgets(cfg.TeamBudgets)
 	e.tvalues = map[sampling.Threshold]string{}
 	ths := []sampling.Threshold{sampling.AlwaysSampleThreshold}
 	if cfg.Memory.OverloadProbability > 0 {
@@ -361,6 +366,7 @@ func (p *tailPolicy) split(td ptrace.Traces) [][]spanRef {
 		if v, ok := attrs.Get("service.name"); ok {
 			res.service = v.AsString()
 		}
+		res.team = p.eng.teams.teamOf(attrs)
 		if rules.needSynthetic {
 			res.synthetic = rules.isSynthetic(attrs)
 		}
@@ -483,6 +489,7 @@ func (p *tailPolicy) control(now time.Time) {
 			next := nextBudgetScale(budget, float64(fixed), float64(scaled), elapsed.Seconds(), p.eng.budgetScale())
 			p.eng.scaleBits.Store(math.Float64bits(next))
 		}
+		p.controlTeams(elapsed)
 	}
 	if every := p.cfg.Baseline.LogInterval; every > 0 && now.Sub(p.lastLog) >= every {
 		p.lastLog = now

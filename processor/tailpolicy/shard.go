@@ -49,8 +49,8 @@ type shard struct {
 	out      outputBatch
 	emit     func(ptrace.Traces)
 	scratch  ptrace.Span
-	scaleFor float64
-	scaled   []sampling.Threshold
+	scaleFor []float64 // per team slot
+	scaled   [][]sampling.Threshold
 }
 
 func newShard(eng *engine, budgetBytes int64, now time.Time, emit func(ptrace.Traces)) *shard {
@@ -65,10 +65,16 @@ func newShard(eng *engine, budgetBytes int64, now time.Time, emit func(ptrace.Tr
 		compactAt: budgetBytes / n * int64(cfg.Memory.CompactPercent) / 100,
 		emit:      emit,
 		scratch:   ptrace.NewSpan(),
-		scaleFor:  -1,
-		scaled:    make([]sampling.Threshold, len(eng.rules.rules)),
 		codec:     newSpanCodec(),
 		scopes:    make(map[string]*internScope),
+	}
+	slots := 1
+	if eng.teams != nil {
+		slots += len(eng.teams.teams)
+	}
+	for range slots {
+		s.scaleFor = append(s.scaleFor, -1)
+		s.scaled = append(s.scaled, make([]sampling.Threshold, len(eng.rules.rules)))
 	}
 	s.evictTo = s.evictAt * 9 / 10
 	s.out.reset()
@@ -94,7 +100,7 @@ func (s *shard) ingest(batch []spanRef, now time.Time) {
 			if d, ok := s.cache.kept.Get(id); ok {
 				eng.tel.lateSpan(lateKept)
 				eng.tel.spansDecided(int(d.rule), true, 1)
-				eng.countKept(int(d.rule), 1)
+				eng.countKept(int(d.rule), 1, ref.scope.res.team)
 				s.keep(ref, d.threshold, int(d.rule))
 				continue
 			}

@@ -42,6 +42,7 @@ type TelemetryBuilder struct {
 	ProcessorTailPolicyOverloadTransitions metric.Int64Counter
 	ProcessorTailPolicyRefusedSpans        metric.Int64Counter
 	ProcessorTailPolicySpans               metric.Int64Counter
+	ProcessorTailPolicyTeamThrottlings     metric.Int64Counter
 	ProcessorTailPolicyTraceTimeInBuffer   metric.Int64Histogram
 	ProcessorTailPolicyTraces              metric.Int64Counter
 }
@@ -268,6 +269,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_tail_policy_spans",
 		metric.WithDescription("Spans decided (buffered, late and stateless), by rule and decision. [Development]"),
 		metric.WithUnit("{spans}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyTeamThrottlings, err = builder.meter.Int64Counter(
+		"otelcol_processor_tail_policy_team_throttlings",
+		metric.WithDescription("Times a team went over its team_budgets span budget and had its probabilistic rules scaled. [Development]"),
+		metric.WithUnit("{throttlings}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorTailPolicyTraceTimeInBuffer, err = builder.meter.Int64Histogram(

@@ -52,6 +52,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorTailPolicyOverloadTransitions.Add(context.Background(), 1)
 	tb.ProcessorTailPolicyRefusedSpans.Add(context.Background(), 1)
 	tb.ProcessorTailPolicySpans.Add(context.Background(), 1)
+	tb.ProcessorTailPolicyTeamThrottlings.Add(context.Background(), 1)
 	tb.ProcessorTailPolicyTraceTimeInBuffer.Record(context.Background(), 1)
 	tb.ProcessorTailPolicyTraces.Add(context.Background(), 1)
 	AssertEqualProcessorTailPolicyBadInput(t, testTel,
@@ -94,6 +95,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorTailPolicySpans(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyTeamThrottlings(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorTailPolicyTraceTimeInBuffer(t, testTel,
