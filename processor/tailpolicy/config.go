@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 
+	"github.com/otelcol-warden/otelcol-warden/internal/teamid"
 	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
@@ -422,7 +423,7 @@ func (c *TeamBudgetsConfig) Validate() error {
 }
 
 func (e *configErrors) validTeam(key, team string) {
-	if r := validateTeam(team); r != tenantid.OK {
-		e.add(key, "%q is not a valid team: %s", team, teamReasonName(r))
+	if r := teamid.Validate(team); r != tenantid.OK {
+		e.add(key, "%q is not a valid team: %s", team, teamid.ReasonName(r))
 	}
 }

@@ -7,9 +7,7 @@ import (
 	"context"
 	"maps"
 	"math"
-	"net/netip"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -18,56 +16,18 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
+	"github.com/otelcol-warden/otelcol-warden/internal/teamid"
 )
 
 // Per-team budgets (team_budgets): each budgeted team has its own scale for
 // its probabilistic rules, driven by its own kept-span rate, so one noisy team
 // never lowers another team's keep rate or changes its th.
 //
-// Team resolution follows usage_meter's rules (processor/usagemeter/team.go:
-// attributes in order, mapping, default team, tenantid validation plus the
-// personal-data shape check). That resolver is unexported in usage_meter's
-// package and no shared internal/team exists yet, so this is a small copy of
-// the same rules; both should move to internal/team.
+// Teams are resolved with internal/teamid, the rules usage_meter counts by, so a budgeted
+// team here is the team on the usage dashboards.
 
 // noTeam is the team index of resources whose team has no budget.
 const noTeam = -1
-
-// Team values shaped like personal data are refused, as in usage_meter.
-const maxTeamDigitRun = 6
-
-const reasonTeamPersonalData = tenantid.ReasonCount
-
-// validateTeam returns tenantid.OK when team is a usable team name.
-func validateTeam(team string) tenantid.Reason {
-	if r := tenantid.Validate(team); r != tenantid.OK {
-		return r
-	}
-	run := 0
-	for i := 0; i < len(team); i++ {
-		if c := team[i]; c >= '0' && c <= '9' {
-			if run++; run > maxTeamDigitRun {
-				return reasonTeamPersonalData
-			}
-		} else {
-			run = 0
-		}
-	}
-	if strings.ContainsAny(team, ".:") {
-		if _, err := netip.ParseAddr(team); err == nil {
-			return reasonTeamPersonalData
-		}
-	}
-	return tenantid.OK
-}
-
-func teamReasonName(r tenantid.Reason) string {
-	if r == reasonTeamPersonalData {
-		return "looks_like_personal_data"
-	}
-	return r.String()
-}
 
 // teamBudget is one budgeted team's controller state; the workers read scale
 // and add to the counters, control() swaps them once a second.
@@ -84,18 +44,19 @@ func (t *teamBudget) scale() float64 { return math.Float64frombits(t.scaleBits.L
 
 // teamBudgets resolves a resource's team and holds the budgeted teams.
 type teamBudgets struct {
-	keys        []string
-	mapping     map[string]string
-	defaultTeam string
-	index       map[string]int
-	teams       []*teamBudget
+	resolver teamid.Resolver
+	index    map[string]int
+	teams    []*teamBudget
 }
 
 func newTeamBudgets(cfg TeamBudgetsConfig) *teamBudgets {
 	if len(cfg.Teams) == 0 {
 		return nil
 	}
-	tb := &teamBudgets{keys: cfg.TeamAttributes, mapping: cfg.TeamMapping, defaultTeam: cfg.DefaultTeam, index: map[string]int{}}
+	tb := &teamBudgets{
+		resolver: teamid.Resolver{Attributes: cfg.TeamAttributes, Mapping: cfg.TeamMapping, Default: cfg.DefaultTeam},
+		index:    map[string]int{},
+	}
 	for _, name := range slices.Sorted(maps.Keys(cfg.Teams)) {
 		t := &teamBudget{name: name, perSecond: cfg.Teams[name]}
 		t.scaleBits.Store(math.Float64bits(1))
@@ -105,30 +66,12 @@ func newTeamBudgets(cfg TeamBudgetsConfig) *teamBudgets {
 	return tb
 }
 
-// resolve returns the team of a resource, with usage_meter's rules.
-func (tb *teamBudgets) resolve(resource pcommon.Map) string {
-	for _, key := range tb.keys {
-		v, ok := resource.Get(key)
-		if !ok || v.Type() != pcommon.ValueTypeStr {
-			continue
-		}
-		s := v.Str()
-		if team, mapped := tb.mapping[s]; mapped {
-			return team
-		}
-		if validateTeam(s) == tenantid.OK {
-			return s
-		}
-	}
-	return tb.defaultTeam
-}
-
 // teamOf returns the budget index of a resource's team, or noTeam.
 func (tb *teamBudgets) teamOf(resource pcommon.Map) int32 {
 	if tb == nil {
 		return noTeam
 	}
-	if i, ok := tb.index[tb.resolve(resource)]; ok {
+	if i, ok := tb.index[tb.resolver.Resolve(resource, nil)]; ok {
 		return int32(i)
 	}
 	return noTeam

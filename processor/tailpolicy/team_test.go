@@ -180,7 +180,7 @@ func TestTeamResolutionFollowsUsageMeterRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := ptrace.NewResourceSpans().Resource()
 			require.NoError(t, res.Attributes().FromRaw(tt.attrs))
-			assert.Equal(t, tt.want, tb.resolve(res.Attributes()))
+			assert.Equal(t, tt.want, tb.resolver.Resolve(res.Attributes(), nil))
 			assert.Equal(t, int32(tb.index[tt.want]), tb.teamOf(res.Attributes()))
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelcol-warden/otelcol-warden/internal/teamid"
 	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
@@ -213,8 +214,8 @@ func (s *SignalBudget) validate(key string) error {
 }
 
 func validTeam(key, team string) error {
-	if r := validateTeam(team); r != tenantid.OK {
-		return fmt.Errorf("%s: %q is not a valid team (%s)", key, team, teamReasonNames[r])
+	if r := teamid.Validate(team); r != tenantid.OK {
+		return fmt.Errorf("%s: %q is not a valid team (%s)", key, team, teamid.ReasonName(r))
 	}
 	if team == OtherTeam {
 		return fmt.Errorf("%s: %q is reserved for the teams beyond max_teams", key, team)

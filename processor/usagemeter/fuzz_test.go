@@ -9,6 +9,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelcol-warden/otelcol-warden/internal/teamid"
 	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
@@ -39,7 +40,7 @@ func FuzzConsumeLogs(f *testing.F) {
 		}
 		counted := int64(0)
 		for name, n := range sumByTeam(t, tm.tel, "otelcol_processor_usage_meter_records", "logs") {
-			if validateTeam(name) != tenantid.OK && name != OtherTeam {
+			if teamid.Validate(name) != tenantid.OK && name != OtherTeam {
 				t.Fatalf("label value %q is not a valid team", name)
 			}
 			counted += n

@@ -6,7 +6,6 @@ package usagemeter
 import (
 	"context"
 	"math"
-	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -103,11 +102,6 @@ func sumByTeam(t *testing.T, tel *componenttest.Telemetry, name, sig string) map
 }
 
 func testID(name string) component.ID { return component.NewIDWithName(metadata.Type, name) }
-
-func isIP(s string) bool {
-	_, err := netip.ParseAddr(s)
-	return err == nil
-}
 
 type metricdataSum = metricdata.Sum[int64]
 

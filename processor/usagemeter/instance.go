@@ -14,6 +14,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/otelcol-warden/otelcol-warden/internal/teamid"
+	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 	"github.com/otelcol-warden/otelcol-warden/processor/usagemeter/internal/metadata"
 )
 
@@ -80,7 +82,7 @@ type instance struct {
 	sig        signal
 	tel        *metadata.TelemetryBuilder
 	mutates    bool
-	rejectOpts [teamReasonCount]metric.AddOption
+	rejectOpts [teamid.ReasonCount]metric.AddOption
 
 	mu       sync.Mutex
 	started  bool
@@ -96,7 +98,7 @@ func newInstance(set processor.Settings, cfg *Config, sig signal) (*instance, er
 	in.tel = tel
 	in.m = acquireMeter(set, cfg)
 	for r := range in.rejectOpts {
-		in.rejectOpts[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", teamReasonNames[r])))
+		in.rejectOpts[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", teamid.ReasonName(tenantid.Reason(r)))))
 	}
 	for _, b := range cfg.Budgets {
 		in.mutates = in.mutates || (sig == signalLogs && b.Logs != nil) || (sig == signalMetrics && b.Metrics != nil)
@@ -143,7 +145,7 @@ func (in *instance) Shutdown(context.Context) error {
 type tally struct {
 	entries  []tallyEntry
 	buf      [8]tallyEntry
-	rejected [teamReasonCount]int64
+	rejected [teamid.ReasonCount]int64
 	dropped  []dropEntry
 }
 
@@ -181,7 +183,7 @@ func (tl *tally) drop(t *team, reason string, n, bytes int64) {
 
 // teamOf resolves a resource's team and its table entry.
 func (in *instance) teamOf(resource pcommon.Map, tl *tally) *team {
-	return in.m.teams.get(in.m.resolver.resolve(resource, &tl.rejected))
+	return in.m.teams.get(in.m.resolver.Resolve(resource, &tl.rejected))
 }
 
 // flush publishes a batch's tally.

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/otelcol-warden/otelcol-warden/internal/teamid"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
@@ -70,7 +71,7 @@ type meter struct {
 	stage    string
 	cfg      *Config
 	logger   *zap.Logger
-	resolver *teamResolver
+	resolver *teamid.Resolver
 	teams    *teamTable
 	keep     plog.SeverityNumber
 	now      func() time.Time
@@ -95,7 +96,7 @@ func newMeter(id component.ID, cfg *Config, logger *zap.Logger) *meter {
 	if stage == "" {
 		stage = id.Type().String()
 	}
-	m := &meter{id: id, stage: stage, cfg: cfg, logger: logger, resolver: newTeamResolver(cfg), now: time.Now, born: time.Now()}
+	m := &meter{id: id, stage: stage, cfg: cfg, logger: logger, resolver: &teamid.Resolver{Attributes: cfg.TeamAttributes, Mapping: cfg.TeamMapping, Default: cfg.DefaultTeam}, now: time.Now, born: time.Now()}
 	m.keep, _ = parseSeverity(cfg.KeepSeverity)
 	m.initStatus()
 	preset := append([]string{cfg.DefaultTeam}, sortedKeys(cfg.Budgets)...)

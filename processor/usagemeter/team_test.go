@@ -12,18 +12,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
+	"github.com/otelcol-warden/otelcol-warden/internal/teamid"
 	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
 )
 
 func TestResolveTeam(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.TeamMapping = map[string]string{"shop-prod": "shop", "checkout": "payments"}
-	r := newTeamResolver(cfg)
+	r := &teamid.Resolver{Attributes: cfg.TeamAttributes, Mapping: cfg.TeamMapping, Default: cfg.DefaultTeam}
 	tests := []struct {
 		name     string
 		resource map[string]any
 		want     string
-		rejected map[teamReason]int64
+		rejected map[tenantid.Reason]int64
 	}{
 		{"namespace first", map[string]any{"k8s.namespace.name": "billing", "service.namespace": "x", "service.name": "y"}, "billing", nil},
 		{"service.namespace when no k8s namespace", map[string]any{"service.namespace": "search", "service.name": "y"}, "search", nil},
@@ -33,26 +34,26 @@ func TestResolveTeam(t *testing.T) {
 		{"mapped namespace", map[string]any{"k8s.namespace.name": "shop-prod"}, "shop", nil},
 		{"mapping applies to any attribute", map[string]any{"service.name": "checkout"}, "payments", nil},
 		{"mapping may name values that are not valid teams", map[string]any{"k8s.namespace.name": "shop-prod"}, "shop", nil},
-		{"invalid value falls through", map[string]any{"k8s.namespace.name": "a b", "service.name": "cart"}, "cart", map[teamReason]int64{tenantid.InvalidCharacters: 1}},
-		{"e-mail never becomes a team", map[string]any{"service.name": "jane.doe@example.com"}, "unattributed", map[teamReason]int64{tenantid.InvalidCharacters: 1}},
-		{"ip address never becomes a team", map[string]any{"service.namespace": "10.1.2.3", "service.name": "api"}, "api", map[teamReason]int64{reasonPersonalData: 1}},
-		{"ipv6 address never becomes a team", map[string]any{"service.name": "fe80::1"}, "unattributed", map[teamReason]int64{tenantid.InvalidCharacters: 1}},
-		{"phone number never becomes a team", map[string]any{"service.name": "+14155550123"}, "unattributed", map[teamReason]int64{tenantid.InvalidCharacters: 1}},
-		{"long digit run never becomes a team", map[string]any{"service.name": "user-4111111111111111"}, "unattributed", map[teamReason]int64{reasonPersonalData: 1}},
+		{"invalid value falls through", map[string]any{"k8s.namespace.name": "a b", "service.name": "cart"}, "cart", map[tenantid.Reason]int64{tenantid.InvalidCharacters: 1}},
+		{"e-mail never becomes a team", map[string]any{"service.name": "jane.doe@example.com"}, "unattributed", map[tenantid.Reason]int64{tenantid.InvalidCharacters: 1}},
+		{"ip address never becomes a team", map[string]any{"service.namespace": "10.1.2.3", "service.name": "api"}, "api", map[tenantid.Reason]int64{teamid.PersonalData: 1}},
+		{"ipv6 address never becomes a team", map[string]any{"service.name": "fe80::1"}, "unattributed", map[tenantid.Reason]int64{tenantid.InvalidCharacters: 1}},
+		{"phone number never becomes a team", map[string]any{"service.name": "+14155550123"}, "unattributed", map[tenantid.Reason]int64{tenantid.InvalidCharacters: 1}},
+		{"long digit run never becomes a team", map[string]any{"service.name": "user-4111111111111111"}, "unattributed", map[tenantid.Reason]int64{teamid.PersonalData: 1}},
 		{"short digit runs are fine", map[string]any{"service.name": "team-2026-v2"}, "team-2026-v2", nil},
-		{"wrong type falls through", map[string]any{"k8s.namespace.name": int64(7), "service.name": "cart"}, "cart", map[teamReason]int64{tenantid.WrongType: 1}},
-		{"header injection refused", map[string]any{"service.name": "a\r\nX-Scope-OrgID: admin"}, "unattributed", map[teamReason]int64{tenantid.InvalidCharacters: 1}},
-		{"too long refused", map[string]any{"service.name": strings.Repeat("a", 151)}, "unattributed", map[teamReason]int64{tenantid.TooLong: 1}},
-		{"empty refused", map[string]any{"k8s.namespace.name": "", "service.name": "cart"}, "cart", map[teamReason]int64{tenantid.Empty: 1}},
-		{"path segment refused", map[string]any{"service.name": ".."}, "unattributed", map[teamReason]int64{tenantid.UnsafePathSegment: 1}},
+		{"wrong type falls through", map[string]any{"k8s.namespace.name": int64(7), "service.name": "cart"}, "cart", map[tenantid.Reason]int64{tenantid.WrongType: 1}},
+		{"header injection refused", map[string]any{"service.name": "a\r\nX-Scope-OrgID: admin"}, "unattributed", map[tenantid.Reason]int64{tenantid.InvalidCharacters: 1}},
+		{"too long refused", map[string]any{"service.name": strings.Repeat("a", 151)}, "unattributed", map[tenantid.Reason]int64{tenantid.TooLong: 1}},
+		{"empty refused", map[string]any{"k8s.namespace.name": "", "service.name": "cart"}, "cart", map[tenantid.Reason]int64{tenantid.Empty: 1}},
+		{"path segment refused", map[string]any{"service.name": ".."}, "unattributed", map[tenantid.Reason]int64{tenantid.UnsafePathSegment: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := pcommon.NewMap()
 			assert.NoError(t, res.FromRaw(tt.resource))
-			var rejected [teamReasonCount]int64
-			assert.Equal(t, tt.want, r.resolve(res, &rejected))
-			var want [teamReasonCount]int64
+			var rejected [teamid.ReasonCount]int64
+			assert.Equal(t, tt.want, r.Resolve(res, &rejected))
+			var want [teamid.ReasonCount]int64
 			for k, v := range tt.rejected {
 				want[k] = v
 			}
@@ -84,38 +85,4 @@ func TestTeamTableDoesNotRetainBatchMemory(t *testing.T) {
 	got := m.teams.get(name)
 	assert.Equal(t, "orders", got.name)
 	assert.NotSame(t, unsafe.StringData(name), unsafe.StringData(got.name), "the team name must be a copy")
-}
-
-// FuzzValidateTeam checks that an accepted team is a safe label value: dskit-valid, no digit run
-// that could be a phone, card or account number, not an IP address, and that validation never panics.
-func FuzzValidateTeam(f *testing.F) {
-	for _, s := range []string{"payments", "10.0.0.1", "::1", "4111111111111111", "a b", "jane@example.com", "..", "", "team-2026"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		r := validateTeam(s)
-		if r >= teamReasonCount {
-			t.Fatalf("reason out of range: %d", r)
-		}
-		if r != tenantid.OK {
-			return
-		}
-		if tenantid.Validate(s) != tenantid.OK {
-			t.Fatalf("accepted %q that tenant validation refuses", s)
-		}
-		run := 0
-		for i := 0; i < len(s); i++ {
-			if s[i] >= '0' && s[i] <= '9' {
-				run++
-				if run > maxDigitRun {
-					t.Fatalf("accepted %q with a run of %d digits", s, run)
-				}
-			} else {
-				run = 0
-			}
-		}
-		if isIP(s) {
-			t.Fatalf("accepted IP address %q", s)
-		}
-	})
 }
