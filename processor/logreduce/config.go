@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/plog"
-
 	"github.com/otelcol-warden/otelcol-warden/processor/logreduce/drain"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/loglevel"
 )
 
 // Modes.
@@ -113,7 +113,7 @@ func (c *Config) Validate() error {
 	if c.KeepFirst < 0 {
 		errs = append(errs, fmt.Errorf("keep_first: must not be negative, got %d", c.KeepFirst))
 	}
-	if _, ok := severityByName(c.KeepSeverity); !ok {
+	if _, ok := loglevel.Lowest(c.KeepSeverity); !ok {
 		errs = append(errs, fmt.Errorf("keep_severity: %q is not one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL", c.KeepSeverity))
 	}
 	for i, k := range c.KeepWhen {
@@ -191,23 +191,4 @@ func (r *ReportConfig) Validate() error {
 
 func (d DrainConfig) miner(maxTemplates int) drain.Config {
 	return drain.Config{Depth: d.Depth, SimThreshold: d.SimilarityThreshold, MaxChildren: d.MaxChildren, MaxTemplates: maxTemplates}
-}
-
-// severityByName maps keep_severity to the lowest severity number of that level.
-func severityByName(name string) (plog.SeverityNumber, bool) {
-	switch strings.ToUpper(name) {
-	case "TRACE":
-		return plog.SeverityNumberTrace, true
-	case "DEBUG":
-		return plog.SeverityNumberDebug, true
-	case "INFO":
-		return plog.SeverityNumberInfo, true
-	case "WARN", "WARNING":
-		return plog.SeverityNumberWarn, true
-	case "ERROR":
-		return plog.SeverityNumberError, true
-	case "FATAL":
-		return plog.SeverityNumberFatal, true
-	}
-	return 0, false
 }

@@ -19,6 +19,8 @@ import (
 
 	"github.com/otelcol-warden/otelcol-warden/processor/logreduce/drain"
 	"github.com/otelcol-warden/otelcol-warden/processor/logreduce/internal/metadata"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/loglevel"
 )
 
 // reducer is the log_reduce processor.
@@ -60,7 +62,7 @@ func newReducer(cfg *Config, set processor.Settings, next consumer.Logs) (*reduc
 	if err != nil {
 		return nil, err
 	}
-	sev, _ := severityByName(cfg.KeepSeverity)
+	sev, _ := loglevel.Lowest(cfg.KeepSeverity)
 	r := &reducer{
 		cfg: cfg, next: next, logger: set.Logger, telemetry: tb, keepSeverity: sev,
 		reduce:    cfg.Mode == ModeReduce,

@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/hashmix"
 )
 
 // keptDecision is what a late span of a kept trace needs to be forwarded exactly
@@ -98,18 +100,9 @@ func newBloomFilter(capacity int) bloomFilter {
 // hashes mixes both halves of the id (splitmix64 finaliser) so that ids with
 // non-random bytes (all-zero high half, counters) still spread.
 func hashes(id pcommon.TraceID) (uint64, uint64) {
-	h1 := mix64(binary.LittleEndian.Uint64(id[:8]) ^ 0x9e3779b97f4a7c15)
-	h2 := mix64(binary.LittleEndian.Uint64(id[8:]) ^ h1)
+	h1 := hashmix.Mix64(binary.LittleEndian.Uint64(id[:8]) ^ 0x9e3779b97f4a7c15)
+	h2 := hashmix.Mix64(binary.LittleEndian.Uint64(id[8:]) ^ h1)
 	return h1, h2 | 1
-}
-
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
 }
 
 func (b *bloomFilter) add(id pcommon.TraceID) {

@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-warden/otelcol-warden/internal/teamid"
 	"github.com/otelcol-warden/otelcol-warden/internal/tenantid"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/loglevel"
 )
 
 // minBurstBytes is the smallest burst a rate budget accepts: a resource larger than the burst is
@@ -129,7 +130,7 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("max_teams: must be at least 1, got %d", cfg.MaxTeams))
 	}
 	errs = append(errs, cfg.Series.Validate(), cfg.Prices.Validate(), cfg.Report.Validate())
-	if _, ok := parseSeverity(cfg.KeepSeverity); !ok {
+	if _, ok := loglevel.Lowest(cfg.KeepSeverity); !ok {
 		errs = append(errs, fmt.Errorf("keep_severity: %q must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL", cfg.KeepSeverity))
 	}
 	for _, team := range sortedKeys(cfg.Budgets) {
@@ -221,25 +222,6 @@ func validTeam(key, team string) error {
 		return fmt.Errorf("%s: %q is reserved for the teams beyond max_teams", key, team)
 	}
 	return nil
-}
-
-// parseSeverity maps a keep_severity name to the lowest OTel severity number of that range.
-func parseSeverity(name string) (plog.SeverityNumber, bool) {
-	switch strings.ToUpper(name) {
-	case "TRACE":
-		return plog.SeverityNumberTrace, true
-	case "DEBUG":
-		return plog.SeverityNumberDebug, true
-	case "INFO":
-		return plog.SeverityNumberInfo, true
-	case "WARN", "WARNING":
-		return plog.SeverityNumberWarn, true
-	case "ERROR":
-		return plog.SeverityNumberError, true
-	case "FATAL":
-		return plog.SeverityNumberFatal, true
-	}
-	return 0, false
 }
 
 func sortedKeys[V any](m map[string]V) []string {

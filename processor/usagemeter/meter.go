@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/loglevel"
 )
 
 // signal indexes per-signal state.
@@ -97,7 +99,7 @@ func newMeter(id component.ID, cfg *Config, logger *zap.Logger) *meter {
 		stage = id.Type().String()
 	}
 	m := &meter{id: id, stage: stage, cfg: cfg, logger: logger, resolver: &teamid.Resolver{Attributes: cfg.TeamAttributes, Mapping: cfg.TeamMapping, Default: cfg.DefaultTeam}, now: time.Now, born: time.Now()}
-	m.keep, _ = parseSeverity(cfg.KeepSeverity)
+	m.keep, _ = loglevel.Lowest(cfg.KeepSeverity)
 	m.initStatus()
 	preset := append([]string{cfg.DefaultTeam}, sortedKeys(cfg.Budgets)...)
 	m.teams = newTeamTable(cfg.MaxTeams, preset, m.newTeam)

@@ -11,6 +11,8 @@ import (
 	"github.com/axiomhq/hyperloglog"
 	"github.com/cespare/xxhash/v2"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/hashmix"
 )
 
 // seriesWindow estimates the distinct series a team sent within a sliding window, as
@@ -101,15 +103,15 @@ func pairHash(k string, v pcommon.Value) uint64 {
 	case pcommon.ValueTypeStr:
 		vh = strHash(v.Str())
 	case pcommon.ValueTypeInt:
-		vh = mix(uint64(v.Int()) ^ 0x5bd1e995)
+		vh = hashmix.Mix64(uint64(v.Int()) ^ 0x5bd1e995)
 	case pcommon.ValueTypeDouble:
-		vh = mix(math.Float64bits(v.Double()) ^ 0x27d4eb2f165667c5)
+		vh = hashmix.Mix64(math.Float64bits(v.Double()) ^ 0x27d4eb2f165667c5)
 	case pcommon.ValueTypeBool:
-		vh = mix(uint64(b2u(v.Bool())) ^ 0x165667b19e3779f9)
+		vh = hashmix.Mix64(uint64(b2u(v.Bool())) ^ 0x165667b19e3779f9)
 	default:
 		vh = strHash(v.AsString()) ^ 0x85ebca77c2b2ae63 // maps, slices, bytes: rare as series labels
 	}
-	return mix(strHash(k) + bits.RotateLeft64(vh, 31) + uint64(v.Type()))
+	return hashmix.Mix64(strHash(k) + bits.RotateLeft64(vh, 31) + uint64(v.Type()))
 }
 
 func b2u(b bool) uint8 {
@@ -121,7 +123,7 @@ func b2u(b bool) uint8 {
 
 // scopeHash identifies a resource + scope; metric names and point attributes are added per point.
 func scopeHash(resourceHash uint64, scope pcommon.InstrumentationScope) uint64 {
-	return resourceHash ^ mix(strHash(scope.Name())+31*strHash(scope.Version()))
+	return resourceHash ^ hashmix.Mix64(strHash(scope.Name())+31*strHash(scope.Version()))
 }
 
 // metricHash identifies a metric of a scope; computed once per metric.
@@ -131,19 +133,9 @@ func metricHash(scope uint64, metricName string) uint64 {
 
 // pointHash is the series identity of one data point of a metric.
 func pointHash(metric uint64, attrs pcommon.Map) uint64 {
-	return mix(metric + attributesHash(attrs))
+	return hashmix.Mix64(metric + attributesHash(attrs))
 }
 
 func seriesHash(scope uint64, metricName string, attrs pcommon.Map) uint64 {
 	return pointHash(metricHash(scope, metricName), attrs)
-}
-
-// mix is a 64-bit finaliser (murmur3's fmix64), so that sums of hashes are well spread again.
-func mix(x uint64) uint64 {
-	x ^= x >> 33
-	x *= 0xff51afd7ed558ccd
-	x ^= x >> 33
-	x *= 0xc4ceb9fe1a85ec53
-	x ^= x >> 33
-	return x
 }
