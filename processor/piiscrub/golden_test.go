@@ -145,14 +145,28 @@ func putMachineIDs(m pcommon.Map) {
 	m.PutStr("started", "2026-03-01T12:00:00.123Z")
 }
 
+// writeGeneratedInputs writes the input.yaml of every case built in Go below (-write-inputs).
 func writeGeneratedInputs(t *testing.T) {
 	mk := func(name string) string {
 		d := filepath.Join("testdata", name)
 		require.NoError(t, os.MkdirAll(d, 0o755))
 		return filepath.Join(d, "input.yaml")
 	}
+	allFields := goldenTracesAllFields()
+	require.NoError(t, golden.WriteTraces(t, mk("traces_all_fields"), allFields))
+	require.NoError(t, golden.WriteTraces(t, mk("traces_clean"), goldenTracesClean()))
+	// traces_mask_only: same span as all_fields, no key, every hash becomes a mask.
+	require.NoError(t, golden.WriteTraces(t, mk("traces_mask_only"), allFields))
+	require.NoError(t, golden.WriteLogs(t, mk("logs_bodies"), goldenLogsBodies()))
+	require.NoError(t, golden.WriteLogs(t, mk("logs_daily_rotation"), goldenLogsDailyRotation()))
+	// metrics_hash_action: the same metrics as metrics_all_types, under the hash action.
+	md := goldenMetricsAllTypes()
+	require.NoError(t, golden.WriteMetrics(t, mk("metrics_all_types"), md, golden.SkipMetricTimestampNormalization()))
+	require.NoError(t, golden.WriteMetrics(t, mk("metrics_hash_action"), md, golden.SkipMetricTimestampNormalization()))
+}
 
-	// traces_all_fields: PII in every traced location.
+// traces_all_fields: PII in every traced location.
+func goldenTracesAllFields() ptrace.Traces {
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
 	rs.Resource().Attributes().PutStr("service.name", "checkout")
@@ -206,9 +220,11 @@ func writeGeneratedInputs(t *testing.T) {
 	clean.SetStartTimestamp(gDay1)
 	clean.SetName("SELECT orders")
 	putMachineIDs(clean.Attributes())
-	require.NoError(t, golden.WriteTraces(t, mk("traces_all_fields"), td))
+	return td
+}
 
-	// traces_clean: nothing to find; output equals input, no marker.
+// traces_clean: nothing to find; output equals input, no marker.
+func goldenTracesClean() ptrace.Traces {
 	td2 := ptrace.NewTraces()
 	rs2 := td2.ResourceSpans().AppendEmpty()
 	rs2.Resource().Attributes().PutStr("service.name", "inventory")
@@ -222,12 +238,11 @@ func writeGeneratedInputs(t *testing.T) {
 	sp2.Attributes().PutStr("url.full", "https://inventory.example.com/api/v1/items/42?expand=true")
 	sp2.Attributes().PutStr("db.statement", "SELECT * FROM items WHERE id = 4111111111111112 AND ts > '2026-03-01 12:00:00'")
 	sp2.Attributes().PutStr("trace.parent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-	require.NoError(t, golden.WriteTraces(t, mk("traces_clean"), td2))
+	return td2
+}
 
-	// traces_mask_only: same span as all_fields, no key, every hash becomes a mask.
-	require.NoError(t, golden.WriteTraces(t, mk("traces_mask_only"), td))
-
-	// logs_bodies: string, map and list bodies; event name; attributes; bytes; two days with daily rotation.
+// logs_bodies: string, map and list bodies; event name; attributes; bytes; two days with daily rotation.
+func goldenLogsBodies() plog.Logs {
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
 	rl.Resource().Attributes().PutStr("service.name", "auth")
@@ -254,8 +269,11 @@ func writeGeneratedInputs(t *testing.T) {
 	lr3 := sl2.LogRecords().AppendEmpty()
 	lr3.SetTimestamp(gDay1)
 	lr3.Body().SetStr("health check ok in 12ms trace_id=4bf92f3577b34da6a3ce929d0e0e4736")
-	require.NoError(t, golden.WriteLogs(t, mk("logs_bodies"), ld))
+	return ld
+}
 
+// logs_daily_rotation: the same address on two days, with daily key rotation.
+func goldenLogsDailyRotation() plog.Logs {
 	ldr := plog.NewLogs()
 	srl := ldr.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
 	for _, ts := range []pcommon.Timestamp{gDay1, gDay1 + 3600e9, gDay2} {
@@ -263,9 +281,11 @@ func writeGeneratedInputs(t *testing.T) {
 		r.SetTimestamp(ts)
 		r.Body().SetStr("order placed by " + gEmail)
 	}
-	require.NoError(t, golden.WriteLogs(t, mk("logs_daily_rotation"), ldr))
+	return ldr
+}
 
-	// metrics_all_types: every data point type with PII in attributes and exemplars; default action delete.
+// metrics_all_types: every data point type with PII in attributes and exemplars; default action delete.
+func goldenMetricsAllTypes() pmetric.Metrics {
 	md := pmetric.NewMetrics()
 	rm := md.ResourceMetrics().AppendEmpty()
 	rm.Resource().Attributes().PutStr("service.name", "checkout")
@@ -319,6 +339,5 @@ func writeGeneratedInputs(t *testing.T) {
 	sudp.SetCount(1)
 	sudp.Attributes().PutStr("card", gCard)
 	sudp.Attributes().PutStr("region", "eu-west-1")
-	require.NoError(t, golden.WriteMetrics(t, mk("metrics_all_types"), md, golden.SkipMetricTimestampNormalization()))
-	require.NoError(t, golden.WriteMetrics(t, mk("metrics_hash_action"), md, golden.SkipMetricTimestampNormalization()))
+	return md
 }
