@@ -58,10 +58,10 @@ func IsHashedName(s string) bool {
 	return true
 }
 
-// ReportName returns a name taken from the data verbatim when configured lists it or it is safe,
-// else its hash.
+// ReportName returns a name taken from the data verbatim when configured lists it, it is a safe
+// name or a safe route template (SafeRoute), else its hash.
 func ReportName(s string, configured map[string]struct{}) string {
-	if _, ok := configured[s]; ok || SafeName(s) || IsHashedName(s) {
+	if _, ok := configured[s]; ok || SafeName(s) || SafeRoute(s) || IsHashedName(s) {
 		return s
 	}
 	return HashedName(s)
