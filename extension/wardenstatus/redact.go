@@ -16,24 +16,45 @@ import (
 // maxPlainLen is the longest string shown verbatim.
 const maxPlainLen = 96
 
-func redactValue(v any) any {
+// redactValue redacts v, a snapshot of kind decoded from JSON; key is the field v is the value
+// of ("" for list elements and the top level).
+func redactValue(kind statusapi.Kind, key string, v any) any {
 	switch t := v.(type) {
 	case string:
+		if valueFreeField(kind, key, t) {
+			return t
+		}
 		return redactString(t)
 	case []any:
 		for i := range t {
-			t[i] = redactValue(t[i])
+			t[i] = redactValue(kind, key, t[i])
 		}
 		return t
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, val := range t {
-			out[redactString(k)] = redactValue(val)
+			out[redactString(k)] = redactValue(kind, k, val)
 		}
 		return out
 	default:
 		return v
 	}
+}
+
+// valueFreeField: fields a provider fills itself with something that cannot carry a value from
+// the data although plainString rejects it. Only log_reduce's template "id" (the first 8 hex
+// digits of the template's xxhash, processor/logreduce/report.go templateID), which would fail
+// the 4-digit rule in about half the cases.
+func valueFreeField(kind statusapi.Kind, key, s string) bool {
+	if kind != statusapi.KindLogs || key != "id" || len(s) != 8 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) && (s[i] < 'a' || s[i] > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func redactString(s string) string {
@@ -44,16 +65,17 @@ func redactString(s string) string {
 }
 
 // plainString reports whether s may be shown: already hashed, or at most maxPlainLen of letters,
-// digits, space and _ . / { } - : * = , with no run of 4 digits (ids, card and phone numbers,
-// timestamps), no dotted number (IP addresses), no "::" (IPv6), no long mixed token (keys), no
-// pii_scrub pseudonym. log_reduce's variable placeholder "<*>" counts as "*", so template shapes
-// are shown; "=" and "," let cardinality_guard's scopes (key=value pairs whose values it already
-// redacted) through. "@" never passes, so neither does an e-mail address.
+// digits, space and _ . / { } - : * = , ; ( ) [ ] ' " ! ? with no run of 4 digits (ids, card and
+// phone numbers, timestamps), no dotted number (IP addresses), no "::" (IPv6), no long mixed
+// token (keys), no pii_scrub pseudonym. log_reduce's placeholders "<*>" (a variable) and "<?>"
+// (a token it withheld) count as "*", so template shapes with their punctuation are shown; "="
+// and "," let cardinality_guard's scopes (key=value pairs whose values it already redacted)
+// through. "@" never passes, so neither does an e-mail address.
 func plainString(s string) bool {
 	if statusapi.IsHashedName(s) {
 		return true
 	}
-	s = strings.ReplaceAll(s, "<*>", "*")
+	s = strings.NewReplacer("<*>", "*", "<?>", "*").Replace(s)
 	// "pii:" starts pii_scrub's pseudonyms (pii:<type>:<keyid>:<base32>).
 	if len(s) > maxPlainLen || strings.Contains(s, "::") || strings.Contains(s, "pii:") {
 		return false
@@ -72,7 +94,7 @@ func plainString(s string) bool {
 			if i > 0 && i+1 < len(s) && isDigit(s[i-1]) && isDigit(s[i+1]) {
 				return false
 			}
-		case strings.IndexByte(" _/{}-:*=,", c) >= 0:
+		case strings.IndexByte(" _/{}-:*=,;()[]'\"!?", c) >= 0:
 		default:
 			return false
 		}

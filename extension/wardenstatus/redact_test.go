@@ -42,9 +42,33 @@ func TestPlainString(t *testing.T) {
 		{"user=jane.doe@example.com", false},
 		{"order=1234567,service.name=checkout", false},
 		{"pii:email:k1:abcdefghijklmnopqrstuvwxyz", false},
+		{`user <?> logged in (session <*>) from "<*>"; retry [1/3]!`, true},
+		{"GET /orders/{id}", true},
+		{"login failed for jane.doe@example.com (<*>)", false},
+		{"card <?> 4111 1111 1111 1111", false},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, plainString(tt.in), tt.in)
+	}
+}
+
+func TestLogTemplateIDsAreShown(t *testing.T) {
+	snap := map[string]any{"services": []any{map[string]any{
+		"service": "checkout",
+		"top_templates": []any{map[string]any{"id": "85293f77", "shape": "cache miss for <*>", "suppressed": 7.0}},
+	}}}
+	got := redactValue(statusapi.KindLogs, "", snap).(map[string]any)
+	svc := got["services"].([]any)[0].(map[string]any)
+	tpl := svc["top_templates"].([]any)[0].(map[string]any)
+	assert.Equal(t, "85293f77", tpl["id"])
+	assert.Equal(t, "cache miss for <*>", tpl["shape"])
+	for _, other := range []statusapi.Kind{statusapi.KindTail, statusapi.KindUsage} {
+		m := redactValue(other, "", map[string]any{"id": "85293f77"}).(map[string]any)
+		assert.Equal(t, statusapi.HashedName("85293f77"), m["id"], other)
+	}
+	for _, notAnID := range []string{"12345678901", "4111111111111111", "85293F77", "jane@exa"} {
+		m := redactValue(statusapi.KindLogs, "", map[string]any{"id": notAnID}).(map[string]any)
+		assert.NotEqual(t, notAnID, m["id"], notAnID)
 	}
 }
 

@@ -89,14 +89,14 @@ func (r *providerRegistry) snapshots(kind statusapi.Kind) []providerSnapshot {
 	for _, reg := range regs {
 		ps := providerSnapshot{Component: reg.id.String(), Instance: instance[reg.id]}
 		instance[reg.id]++
-		ps.Snapshot, ps.Error = safeSnapshot(reg.provider)
+		ps.Snapshot, ps.Error = safeSnapshot(kind, reg.provider)
 		out = append(out, ps)
 	}
 	return out
 }
 
 // safeSnapshot calls p, survives a panic, bounds the size and redacts every string.
-func safeSnapshot(p statusapi.Provider) (snap any, errMsg string) {
+func safeSnapshot(kind statusapi.Kind, p statusapi.Provider) (snap any, errMsg string) {
 	defer func() {
 		if rec := recover(); rec != nil {
 			snap, errMsg = nil, "provider failed"
@@ -113,5 +113,5 @@ func safeSnapshot(p statusapi.Provider) (snap any, errMsg string) {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, "snapshot is not JSON-marshalable"
 	}
-	return redactValue(v), ""
+	return redactValue(kind, "", v), ""
 }
