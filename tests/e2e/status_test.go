@@ -306,7 +306,7 @@ service:
 	if auth := get(shippedConfig(t, "gateway.yaml"), "extensions", "warden_status", "auth", "authenticator"); auth != "bearertokenauth/status" {
 		t.Errorf("configs/gateway.yaml: warden_status auth is %v", auth)
 	}
-	for _, name := range []string{"local.yaml", "agent.yaml", "gateway.yaml"} {
+	for _, name := range []string{"local.yaml", "agent.yaml", "gateway.yaml", "container.yaml"} {
 		ep, _ := get(shippedConfig(t, name), "extensions", "warden_status", "endpoint").(string)
 		if !strings.Contains(ep, "127.0.0.1:13134") {
 			t.Errorf("configs/%s: warden_status endpoint %q is not loopback by default", name, ep)
