@@ -220,7 +220,8 @@ func TestSendCountsWhatTheServerAccepted(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	sent := map[string]*totals{"traces": {}}
-	require.NoError(t, send(conn, pool, 2, time.Now().Add(time.Minute), 10, sent))
+	latency, err := send(conn, pool, 2, time.Now().Add(time.Minute), 10, sent)
+	require.NoError(t, err)
 	close(sink.spans)
 	received := 0
 	for n := range sink.spans {
@@ -228,4 +229,8 @@ func TestSendCountsWhatTheServerAccepted(t *testing.T) {
 	}
 	assert.Equal(t, int64(10), sent["traces"].requestsOK.Load())
 	assert.Equal(t, int64(received), sent["traces"].itemsAccepted.Load())
+	assert.Equal(t, 10, latency.Requests, "every request answered OK has its latency")
+	assert.Positive(t, latency.Max)
+	assert.LessOrEqual(t, latency.P50, latency.P99)
+	assert.LessOrEqual(t, latency.P99, latency.Max)
 }

@@ -7,7 +7,8 @@
 // with histograms and high-cardinality labels; personal data in -pii of the records), encodes them, and
 // then only copies and sends them: each send gets fresh trace ids. When the duration is over it prints
 // one JSON line with what was sent and what the collector accepted (items minus partial_success
-// rejections; refused requests count as not accepted).
+// rejections; refused requests count as not accepted), and the latency percentiles of the requests
+// answered OK.
 //
 //	go run ./tools/loadgen -endpoint 127.0.0.1:4317 -signals traces,logs -duration 10s
 //
@@ -50,6 +51,8 @@ type summary struct {
 	RequestsRefuse int64                    `json:"requests_refused"`
 	RequestsFailed int64                    `json:"requests_failed"`
 	PerSignal      map[string]signalSummary `json:"per_signal"`
+	// LatencyMs: per request answered OK, from the call to the answer.
+	LatencyMs latencySummary `json:"latency_ms"`
 }
 
 type signalSummary struct {
@@ -101,8 +104,9 @@ func run(args []string) error {
 		sent[s] = &totals{}
 	}
 	start := time.Now()
-	sendErr := send(conn, pool, o.workers, start.Add(o.duration), o.maxRequests, sent)
+	latency, sendErr := send(conn, pool, o.workers, start.Add(o.duration), o.maxRequests, sent)
 	out := summarise(o.mix.signals, sent, time.Since(start))
+	out.LatencyMs = latency
 	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
 		return err
 	}

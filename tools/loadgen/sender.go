@@ -103,12 +103,16 @@ func rejected(signal string, resp []byte) (int64, error) {
 }
 
 // send runs workers that export the pool round robin until the deadline, as fast as the collector answers.
-// A request in flight at the deadline is completed (with a timeout), so accepted items are exact.
-func send(conn *grpc.ClientConn, pool []*request, workers int, deadline time.Time, maxRequests int64, sent map[string]*totals) error {
+// A request in flight at the deadline is completed (with a timeout), so accepted items are exact. It
+// returns the latencies of the requests answered OK.
+func send(conn *grpc.ClientConn, pool []*request, workers int, deadline time.Time, maxRequests int64, sent map[string]*totals) (latencySummary, error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
-	for range workers {
+	recorders := make([]*latencyRecorder, workers)
+	for w := range workers {
+		lat := newLatencyRecorder(w)
+		recorders[w] = lat
 		wg.Go(func() {
 			buf := make([]byte, 0, 1<<20)
 			var resp []byte
@@ -123,7 +127,9 @@ func send(conn *grpc.ClientConn, pool []*request, workers int, deadline time.Tim
 				t := sent[req.signal]
 				t.itemsSent.Add(int64(req.items))
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				began := time.Now()
 				err := conn.Invoke(ctx, methods[req.signal], buf, &resp, grpc.ForceCodec(rawCodec{}))
+				took := time.Since(began)
 				cancel()
 				switch code := status.Code(err); {
 				case err == nil:
@@ -133,6 +139,7 @@ func send(conn *grpc.ClientConn, pool []*request, workers int, deadline time.Tim
 						return
 					}
 					t.requestsOK.Add(1)
+					lat.record(took)
 					t.itemsRejected.Add(rej)
 					t.itemsAccepted.Add(int64(req.items) - rej)
 				case code == codes.Unavailable || code == codes.ResourceExhausted || code == codes.DeadlineExceeded:
@@ -151,7 +158,7 @@ func send(conn *grpc.ClientConn, pool []*request, workers int, deadline time.Tim
 	}
 	wg.Wait()
 	close(errs)
-	return errors.Join(func() []error {
+	return summariseLatency(recorders), errors.Join(func() []error {
 		var all []error
 		for err := range errs {
 			all = append(all, err)
