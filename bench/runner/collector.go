@@ -25,6 +25,7 @@ type collector struct {
 	logPath  string
 	endpoint string // OTLP/gRPC
 	pprof    string // pprof extension, when started with it
+	dataDir  string // ${env:BENCH_DATA_DIR}: state a config keeps on disk (tail_policy's WAL); removed after the run
 	exited   chan error
 }
 
@@ -65,14 +66,27 @@ func startCollector(bin string, configs []string, env []string, dir string, with
 	if err != nil {
 		return nil, err
 	}
+	// A fresh folder per run in the temporary directory (on this machine the same ext4 disk as the
+	// repository, so an fsync costs what it costs there), so no run replays another's log.
+	if c.dataDir, err = os.MkdirTemp("", "bench-e2e-data-"); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	env = append(env, "BENCH_DATA_DIR="+c.dataDir, "WARDEN_TAIL_WAL_DIR="+filepath.Join(c.dataDir, "tail_policy"))
 	c.cmd = exec.Command(bin, args...)
 	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
 	if err := c.cmd.Start(); err != nil {
 		logFile.Close()
+		_ = os.RemoveAll(c.dataDir)
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
-	go func() { c.exited <- c.cmd.Wait(); logFile.Close() }()
+	go func() {
+		err := c.cmd.Wait()
+		logFile.Close()
+		_ = os.RemoveAll(c.dataDir)
+		c.exited <- err
+	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {

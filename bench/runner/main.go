@@ -95,12 +95,28 @@ func run() error {
 			}
 		}
 	}
-	section := renderSection(&o, machine, started, results)
-	fmt.Println(section)
-	if o.out == "" {
-		return nil
+	// Each section that has results is rendered and replaced on its own, so a run of the WAL pair
+	// leaves the contrib table alone and the other way round.
+	bySection := map[string][]pairResult{}
+	var sections []string
+	for _, r := range results {
+		if _, ok := bySection[r.pair.section]; !ok {
+			sections = append(sections, r.pair.section)
+		}
+		bySection[r.pair.section] = append(bySection[r.pair.section], r)
 	}
-	return replaceSection(o.out, section)
+	for _, sec := range sections {
+		text := renderSection(&o, machine, started, sec, bySection[sec])
+		fmt.Println(text)
+		if o.out == "" {
+			continue
+		}
+		begin, end := markers(sec)
+		if err := replaceBetween(o.out, begin, end, text); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func selectPairs(only string) ([]pair, error) {

@@ -21,6 +21,7 @@ type runResult struct {
 	perCPUSec float64
 	refused   int64
 	loadWallS float64
+	p50, p99  float64 // latency of the requests loadgen got an OK answer to, ms
 }
 
 // loadSummary is the JSON line tools/loadgen prints.
@@ -29,6 +30,10 @@ type loadSummary struct {
 	ItemsAccepted  int64   `json:"items_accepted"`
 	RequestsRefuse int64   `json:"requests_refused"`
 	RequestsFailed int64   `json:"requests_failed"`
+	LatencyMs      struct {
+		P50 float64 `json:"p50"`
+		P99 float64 `json:"p99"`
+	} `json:"latency_ms"`
 }
 
 type pairResult struct {
@@ -45,24 +50,22 @@ func (r pairResult) line() string {
 
 func measurePair(o *options, p pair, env []string) (pairResult, error) {
 	res := pairResult{pair: p}
+	sides := [2]side{p.ours, p.peer}
+	roles := [2]string{"ours", "peer"}
 	for round := range o.rounds {
-		sides := []side{p.peer, p.ours}
+		order := []int{1, 0}
 		if round%2 == 1 {
-			sides = []side{p.ours, p.peer}
+			order = []int{0, 1}
 		}
 		var got [2]runResult
-		for _, s := range sides {
-			r, err := runOnce(o, p, s, env, fmt.Sprintf("%s-%s-%d", p.name, s.binary, round), false)
+		for _, i := range order {
+			r, err := runOnce(o, p, sides[i], env, fmt.Sprintf("%s-%s-%d", p.name, roles[i], round), false)
 			if err != nil {
 				return res, err
 			}
-			fmt.Fprintf(os.Stderr, "  %s round %d %-6s %9.0f items/CPU-s  %7.2f CPU-s  %6d MiB  settled in %.1fs  refused %d\n",
-				p.name, round, s.binary, r.perCPUSec, r.cpu, r.peakRSS>>20, r.settle.Seconds(), r.refused)
-			if s.binary == "warden" {
-				got[0] = r
-			} else {
-				got[1] = r
-			}
+			fmt.Fprintf(os.Stderr, "  %s round %d %-4s (%s) %9.0f items/CPU-s  %7.2f CPU-s  %6d MiB  settled in %.1fs  refused %d  p99 %.1f ms\n",
+				p.name, round, roles[i], sides[i].binary, r.perCPUSec, r.cpu, r.peakRSS>>20, r.settle.Seconds(), r.refused, r.p99)
+			got[i] = r
 		}
 		res.ours = append(res.ours, got[0])
 		res.peer = append(res.peer, got[1])
@@ -116,7 +119,7 @@ func runOnce(o *options, p pair, s side, env []string, tag string, withPprof boo
 		return runResult{}, fmt.Errorf("%s: %w", tag, err)
 	}
 	r := runResult{accepted: load.ItemsAccepted, cpu: cpu1 - cpu0, peakRSS: rss, settle: settled,
-		refused: load.RequestsRefuse, loadWallS: load.Seconds}
+		refused: load.RequestsRefuse, loadWallS: load.Seconds, p50: load.LatencyMs.P50, p99: load.LatencyMs.P99}
 	if r.cpu <= 0 || r.accepted == 0 {
 		return r, fmt.Errorf("%s: no work measured (accepted %d items, %.2f CPU-s)\ncollector log:\n%s", tag, r.accepted, r.cpu, c.logTail())
 	}
@@ -145,6 +148,14 @@ func perCPU(rs []runResult) []float64 {
 	var out []float64
 	for _, r := range rs {
 		out = append(out, r.perCPUSec)
+	}
+	return out
+}
+
+func p99Of(rs []runResult) []float64 {
+	var out []float64
+	for _, r := range rs {
+		out = append(out, r.p99)
 	}
 	return out
 }

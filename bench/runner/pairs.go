@@ -10,7 +10,11 @@ type side struct {
 
 // pair is one comparison: the same load through our configuration and the peer's.
 type pair struct {
-	name      string
+	name string
+	// section is the part of docs/benchmarks.md the pair's row goes into: sectionContrib (the default)
+	// compares us with the contrib-only peer; sectionWAL compares two of our configurations, tail_policy
+	// with its write-ahead log against memory only (issue 13), and shows the request latencies.
+	section   string
 	load      []string // loadgen flags
 	ours      side
 	peer      side

@@ -10,10 +10,25 @@ import (
 	"time"
 )
 
+// The sections of docs/benchmarks.md the runner writes, each between its own markers: a run of some
+// pairs replaces only the sections those pairs belong to.
 const (
-	beginMarker = "<!-- bench-e2e:begin (written by make bench-e2e; edit outside the markers) -->"
-	endMarker   = "<!-- bench-e2e:end -->"
+	sectionContrib = ""    // ours against the contrib-only peer
+	sectionWAL     = "wal" // tail_policy with its write-ahead log against memory only (issue 13)
+
+	beginMarker    = "<!-- bench-e2e:begin (written by make bench-e2e; edit outside the markers) -->"
+	endMarker      = "<!-- bench-e2e:end -->"
+	walBeginMarker = "<!-- bench-e2e-wal:begin (written by make bench-e2e; edit outside the markers) -->"
+	walEndMarker   = "<!-- bench-e2e-wal:end -->"
 )
+
+// markers returns the begin and end markers of a section.
+func markers(section string) (begin, end string) {
+	if section == sectionWAL {
+		return walBeginMarker, walEndMarker
+	}
+	return beginMarker, endMarker
+}
 
 type machine struct {
 	cpu    string
@@ -72,10 +87,18 @@ func thousands(x float64) string {
 	return fmt.Sprintf("%.1fk", x/1000)
 }
 
-func renderSection(o *options, m machine, started time.Time, results []pairResult) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Measured %s on commit %s: %s. %d rounds of %s per side and pair, loadgen with %d workers%s.\n\n",
+func measuredLine(o *options, m machine, started time.Time) string {
+	return fmt.Sprintf("Measured %s on commit %s: %s. %d rounds of %s per side and pair, loadgen with %d workers%s.\n\n",
 		started.UTC().Format("2006-01-02 15:04 UTC"), m.commit, m.String(), o.rounds, o.duration, o.workers, loadArgsNote(o.loadArgs))
+}
+
+// renderSection renders the results of one section's pairs.
+func renderSection(o *options, m machine, started time.Time, section string, results []pairResult) string {
+	if section == sectionWAL {
+		return renderWALSection(o, m, started, results)
+	}
+	var b strings.Builder
+	b.WriteString(measuredLine(o, m, started))
 	b.WriteString("| pair | ours, items / CPU-s | peer, items / CPU-s | ratio (median) | ratio per round | ours peak RSS | peer peak RSS | compared |\n")
 	b.WriteString("|---|---:|---:|---:|---|---:|---:|---|\n")
 	byName := map[string]pairResult{}
@@ -139,17 +162,54 @@ func renderTargets(by map[string]pairResult) string {
 	var b strings.Builder
 	b.WriteString("| target (issue 10) | measured | met |\n|---|---|---|\n")
 	for _, t := range ts {
-		met := "**no**"
-		if t.met {
-			met = "yes"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.what, t.measured, met)
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.what, t.measured, yesNo(t.met))
 	}
 	return b.String()
 }
 
-// replaceSection puts section between the markers of path, leaving the rest of the file as it is.
+// renderWALSection: tail_policy with its write-ahead log ("ours") against the same configuration
+// memory only ("peer", also our binary), with the latency loadgen saw per request on each side.
+func renderWALSection(o *options, m machine, started time.Time, results []pairResult) string {
+	var b strings.Builder
+	b.WriteString(measuredLine(o, m, started))
+	b.WriteString("| pair | WAL, items / CPU-s | memory only, items / CPU-s | ratio (median) | ratio per round | p99 latency, WAL | p99 latency, memory only | p99 added | WAL peak RSS | memory-only peak RSS | compared |\n")
+	b.WriteString("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|\n")
+	var targets strings.Builder
+	for _, r := range results {
+		ratio := median(r.ratios)
+		walP99, memP99 := median(p99Of(r.ours)), median(p99Of(r.peer))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | **%.2f×** | %s | %.1f ms | %.1f ms | **%+.1f ms** | %s | %s | %s |\n", r.pair.name,
+			thousands(median(perCPU(r.ours))), thousands(median(perCPU(r.peer))), ratio, fmtRatios(r.ratios),
+			walP99, memP99, walP99-memP99, mib(median(rssOf(r.ours))), mib(median(rssOf(r.peer))), r.pair.equivNote)
+		if r.pair.name == "tail_policy_wal" {
+			fmt.Fprintf(&targets, "| tail_policy with the WAL ≥ 0.8× memory only, items per CPU-second | %.2f× | %s |\n", ratio, yesNo(ratio >= 0.8))
+			fmt.Fprintf(&targets, "| p99 ingest latency added by the WAL ≤ 20 ms | %+.1f ms | %s |\n", walP99-memP99, yesNo(walP99-memP99 <= 20))
+		}
+	}
+	b.WriteString("\nItems are spans accepted by the collector per CPU-second of the collector process (load and the\n")
+	b.WriteString("decisions after it); latency is per export request (512 spans), from loadgen's call to the OK answer,\n")
+	b.WriteString("with the load as fast as the collector accepts it; the p99 is the median over the rounds of each run's p99.\n\n")
+	if targets.Len() > 0 {
+		b.WriteString("| target (issue 13) | measured | met |\n|---|---|---|\n")
+		b.WriteString(targets.String())
+	}
+	return b.String()
+}
+
+func yesNo(met bool) string {
+	if met {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// replaceSection puts section between the bench-e2e markers of path, leaving the rest of the file as it is.
 func replaceSection(path, section string) error {
+	return replaceBetween(path, beginMarker, endMarker, section)
+}
+
+// replaceBetween puts section between the given markers of path, leaving the rest of the file as it is.
+func replaceBetween(path, beginMarker, endMarker, section string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)

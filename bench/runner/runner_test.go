@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,4 +65,29 @@ func TestEveryPairNamesExistingConfigs(t *testing.T) {
 	}
 	_, err := selectPairs("tail_policy,nope")
 	assert.ErrorContains(t, err, `"nope"`)
+}
+
+func TestWALSectionShowsLatencyAndIssue13Targets(t *testing.T) {
+	res := pairResult{pair: pair{name: "tail_policy_wal", section: sectionWAL, equivNote: "wal vs memory"},
+		ours:   []runResult{{perCPUSec: 90_000, p99: 30, peakRSS: 300 << 20}, {perCPUSec: 80_000, p99: 34, peakRSS: 300 << 20}},
+		peer:   []runResult{{perCPUSec: 100_000, p99: 12, peakRSS: 290 << 20}, {perCPUSec: 100_000, p99: 10, peakRSS: 290 << 20}},
+		ratios: []float64{0.9, 0.8}}
+	out := renderSection(&options{rounds: 2, duration: 6e9, workers: 4}, machine{commit: "abc1234"}, time.Unix(0, 0), sectionWAL, []pairResult{res})
+	assert.Contains(t, out, "| `tail_policy_wal` | 85k | 100k | **0.85×** | 0.90 0.80 | 32.0 ms | 11.0 ms | **+21.0 ms** | 300 MiB | 290 MiB | wal vs memory |")
+	assert.Contains(t, out, "| tail_policy with the WAL ≥ 0.8× memory only, items per CPU-second | 0.85× | yes |")
+	assert.Contains(t, out, "| p99 ingest latency added by the WAL ≤ 20 ms | +21.0 ms | **no** |")
+	assert.NotContains(t, out, "issue 10", "the contrib targets belong to the other section")
+}
+
+func TestEachSectionIsReplacedBetweenItsOwnMarkers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "benchmarks.md")
+	before := beginMarker + "\ncontrib table\n" + endMarker + "\n\n## WAL\n" + walBeginMarker + "\nold wal table\n" + walEndMarker + "\n"
+	require.NoError(t, os.WriteFile(path, []byte(before), 0o644))
+	begin, end := markers(sectionWAL)
+	require.NoError(t, replaceBetween(path, begin, end, "new wal table\n"))
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), beginMarker+"\ncontrib table\n"+endMarker)
+	assert.Contains(t, string(b), walBeginMarker+"\nnew wal table\n"+walEndMarker)
+	assert.NotContains(t, string(b), "old wal table")
 }
