@@ -220,7 +220,7 @@ func TestSendCountsWhatTheServerAccepted(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	sent := map[string]*totals{"traces": {}}
-	latency, err := send(conn, pool, 2, time.Now().Add(time.Minute), 10, sent)
+	latency, err := send(conn, pool, pacing{workers: 2, start: time.Now(), deadline: time.Now().Add(time.Minute), maxRequests: 10}, sent)
 	require.NoError(t, err)
 	close(sink.spans)
 	received := 0
@@ -233,4 +233,26 @@ func TestSendCountsWhatTheServerAccepted(t *testing.T) {
 	assert.Positive(t, latency.Max)
 	assert.LessOrEqual(t, latency.P50, latency.P99)
 	assert.LessOrEqual(t, latency.P99, latency.Max)
+}
+
+func TestPacedSendKeepsTheRate(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := grpc.NewServer()
+	sink := &traceSink{spans: make(chan int, 100)}
+	ptraceotlp.RegisterGRPCServer(srv, sink)
+	go func() { _ = srv.Serve(l) }()
+	defer srv.Stop()
+	pool, err := buildPool(defaultOptions(t, "traces"))
+	require.NoError(t, err)
+	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	sent := map[string]*totals{"traces": {}}
+	// 20 requests/s for 1 s: request i is due at i/20 s, so only requests 0-19 start before the deadline.
+	start := time.Now()
+	_, err = send(conn, pool, pacing{workers: 4, start: start, deadline: start.Add(time.Second), rate: 20}, sent)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, sent["traces"].requestsOK.Load(), int64(20))
+	assert.Positive(t, sent["traces"].requestsOK.Load())
 }

@@ -34,6 +34,7 @@ type options struct {
 	endpoint    string
 	duration    time.Duration
 	maxRequests int64
+	rate        float64
 	workers     int
 	seed        uint64
 	poolSize    int
@@ -74,6 +75,8 @@ func run(args []string) error {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send")
 	fs.Int64Var(&o.maxRequests, "requests", 0, "stop after this many requests (0: only the duration bounds the run)")
 	fs.IntVar(&o.workers, "workers", 4, "concurrent export calls in flight")
+	fs.Float64Var(&o.rate, "rate", 0, "requests per second over all workers, paced (0: as fast as the collector answers); "+
+		"a rate below the collector's capacity measures latency without queueing behind the load")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the workload: the same seed gives the same requests")
 	fs.IntVar(&o.poolSize, "pool", 48, "distinct pre-built requests per signal, sent round robin")
 	signals := registerMix(fs, &o.mix)
@@ -88,6 +91,9 @@ func run(args []string) error {
 	}
 	if o.workers < 1 || o.poolSize < 1 || o.duration <= 0 {
 		return fmt.Errorf("-workers, -pool and -duration must be positive")
+	}
+	if o.rate < 0 {
+		return fmt.Errorf("-rate must not be negative")
 	}
 	pool, err := buildPool(&o)
 	if err != nil {
@@ -104,7 +110,7 @@ func run(args []string) error {
 		sent[s] = &totals{}
 	}
 	start := time.Now()
-	latency, sendErr := send(conn, pool, o.workers, start.Add(o.duration), o.maxRequests, sent)
+	latency, sendErr := send(conn, pool, pacing{workers: o.workers, start: start, deadline: start.Add(o.duration), maxRequests: o.maxRequests, rate: o.rate}, sent)
 	out := summarise(o.mix.signals, sent, time.Since(start))
 	out.LatencyMs = latency
 	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {

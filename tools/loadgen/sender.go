@@ -102,10 +102,28 @@ func rejected(signal string, resp []byte) (int64, error) {
 	}
 }
 
-// send runs workers that export the pool round robin until the deadline, as fast as the collector answers.
-// A request in flight at the deadline is completed (with a timeout), so accepted items are exact. It
-// returns the latencies of the requests answered OK.
-func send(conn *grpc.ClientConn, pool []*request, workers int, deadline time.Time, maxRequests int64, sent map[string]*totals) (latencySummary, error) {
+// pacing says how many requests send makes, and how fast.
+type pacing struct {
+	workers         int
+	start, deadline time.Time
+	maxRequests     int64   // 0: only the deadline ends the run
+	rate            float64 // requests per second over all workers; 0: as fast as the collector answers
+}
+
+// wait sleeps until request i is due: start + i/rate (no wait without a rate). A worker that falls
+// behind sends at once; the latency is measured from the call, not from when the request was due.
+func (p pacing) wait(i int64) {
+	if p.rate <= 0 {
+		return
+	}
+	time.Sleep(time.Until(p.start.Add(time.Duration(float64(i) / p.rate * float64(time.Second)))))
+}
+
+// send runs workers that export the pool round robin until the deadline, as fast as the collector answers
+// or at the paced rate. A request in flight at the deadline is completed (with a timeout), so accepted
+// items are exact. It returns the latencies of the requests answered OK.
+func send(conn *grpc.ClientConn, pool []*request, p pacing, sent map[string]*totals) (latencySummary, error) {
+	workers, deadline, maxRequests := p.workers, p.deadline, p.maxRequests
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -119,6 +137,10 @@ func send(conn *grpc.ClientConn, pool []*request, workers int, deadline time.Tim
 			for time.Now().Before(deadline) {
 				i := next.Add(1) - 1
 				if maxRequests > 0 && i >= maxRequests {
+					return
+				}
+				p.wait(i)
+				if !time.Now().Before(deadline) {
 					return
 				}
 				req := pool[int(i)%len(pool)]
