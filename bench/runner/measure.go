@@ -152,6 +152,14 @@ func perCPU(rs []runResult) []float64 {
 	return out
 }
 
+func p50Of(rs []runResult) []float64 {
+	var out []float64
+	for _, r := range rs {
+		out = append(out, r.p50)
+	}
+	return out
+}
+
 func p99Of(rs []runResult) []float64 {
 	var out []float64
 	for _, r := range rs {
