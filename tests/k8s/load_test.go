@@ -220,15 +220,28 @@ type podOwner struct {
 	name     string
 	selector map[string]string
 	template corev1.PodTemplateSpec
+	// claims are a StatefulSet's volumeClaimTemplates: each pod gets its own PersistentVolumeClaim,
+	// mounted by the template's name like a volume.
+	claims []corev1.PersistentVolumeClaim
+}
+
+// claim returns the volumeClaimTemplate a volume mount names, if it names one.
+func (w podOwner) claim(name string) *corev1.PersistentVolumeClaim {
+	for i := range w.claims {
+		if w.claims[i].Name == name {
+			return &w.claims[i]
+		}
+	}
+	return nil
 }
 
 func (b *bundle) workloads() []podOwner {
 	var out []podOwner
 	for _, ds := range b.daemonSets {
-		out = append(out, podOwner{"DaemonSet", ds.Name, ds.Spec.Selector.MatchLabels, ds.Spec.Template})
+		out = append(out, podOwner{"DaemonSet", ds.Name, ds.Spec.Selector.MatchLabels, ds.Spec.Template, nil})
 	}
 	for _, ss := range b.statefulSets {
-		out = append(out, podOwner{"StatefulSet", ss.Name, ss.Spec.Selector.MatchLabels, ss.Spec.Template})
+		out = append(out, podOwner{"StatefulSet", ss.Name, ss.Spec.Selector.MatchLabels, ss.Spec.Template, ss.Spec.VolumeClaimTemplates})
 	}
 	return out
 }

@@ -108,8 +108,8 @@ func TestVolumesMountsAndKeysExist(t *testing.T) {
 		spec := w.template.Spec
 		for _, c := range slices.Concat(spec.InitContainers, spec.Containers) {
 			for _, m := range c.VolumeMounts {
-				if findVolume(spec, m.Name) == nil {
-					t.Errorf("%s container %s mounts volume %q, which the pod does not define", describe(w), c.Name, m.Name)
+				if findVolume(spec, m.Name) == nil && w.claim(m.Name) == nil {
+					t.Errorf("%s container %s mounts volume %q, which neither the pod nor a volumeClaimTemplate defines", describe(w), c.Name, m.Name)
 				}
 			}
 		}
