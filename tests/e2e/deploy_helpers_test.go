@@ -285,12 +285,16 @@ func (d *loopbackDeployment) agentConfig(grpc, http string, gateways []string) s
 	return render(t, cfg)
 }
 
-// startGateways starts n gateways on free loopback ports.
+// startGateways starts n gateways on free loopback ports. Each keeps tail_policy's write-ahead log
+// (WARDEN_TAIL_WAL_DIR, configs/gateway.yaml) in its own data folder, which a restart reuses, as a
+// StatefulSet pod keeps its PersistentVolumeClaim.
 func (d *loopbackDeployment) startGateways(n int) {
 	for range n {
 		name := fmt.Sprintf("gateway-%d", len(d.gateways))
 		g := &gatewayProcess{name: name, grpc: FreeEndpoint(d.t), http: FreeEndpoint(d.t)}
-		g.Collector = StartCollector(d.t, d.gatewayConfig(g.grpc, g.http), WithName(name), WithEnv("MY_POD_NAME="+name))
+		dataDir := d.t.TempDir()
+		g.Collector = StartCollector(d.t, d.gatewayConfig(g.grpc, g.http), WithName(name), WithDataDir(dataDir),
+			WithEnv("MY_POD_NAME="+name, "WARDEN_TAIL_WAL_DIR="+filepath.Join(dataDir, "tail_policy")))
 		d.gateways = append(d.gateways, g)
 	}
 }
