@@ -16,7 +16,8 @@
 // corrupt part), and using it would add its metrics and logging dependencies
 // (client_golang, procfs, promslog) to the module for a format this small.
 //
-// Not wired into the processor yet: nothing writes to it.
+// The processor (walwrite.go) appends under its own lock and fsyncs outside
+// it with FlushFile, so that appenders do not wait for the disk.
 package wal // import "github.com/otelcol-warden/otelcol-warden/processor/tailpolicy/internal/wal"
 
 import (
@@ -54,10 +55,14 @@ type Log struct {
 	dir         string
 	segmentSize int64
 	seg         int
+	first       int
 	f           *os.File
 	w           *bufio.Writer
 	size        int64
-	hdr         [binary.MaxVarintLen64 + 4]byte
+	// total is the bytes of every segment on disk, segs their number.
+	total int64
+	segs  int
+	hdr   [binary.MaxVarintLen64 + 4]byte
 }
 
 // Open replays every record of the log in dir to replay (rec is only valid
@@ -94,7 +99,17 @@ func Open(dir string, segmentSize int64, replay func(rec []byte) error) (*Log, R
 	if len(segs) > 0 {
 		next = segs[len(segs)-1] + 1
 	}
-	l := &Log{dir: dir, segmentSize: segmentSize}
+	first := next
+	if len(segs) > 0 {
+		first = segs[0]
+	}
+	l := &Log{dir: dir, segmentSize: segmentSize, first: first}
+	for _, s := range segs {
+		if fi, err := os.Stat(segmentPath(dir, s)); err == nil {
+			l.total += fi.Size()
+			l.segs++
+		}
+	}
 	if err := l.openSegment(next); err != nil {
 		return nil, st, err
 	}
@@ -179,6 +194,7 @@ func (l *Log) Append(recs ...[]byte) error {
 			return fmt.Errorf("wal: append: %w", err)
 		}
 		l.size += int64(n + 4 + len(rec))
+		l.total += int64(n + 4 + len(rec))
 	}
 	return nil
 }
@@ -193,6 +209,61 @@ func (l *Log) Sync() error {
 	}
 	return nil
 }
+
+// AppendParts writes one record made of the parts, without joining them
+// first (a header and a marshalled request, say).
+func (l *Log) AppendParts(parts ...[]byte) error {
+	length, sum := 0, uint32(0)
+	for _, p := range parts {
+		length += len(p)
+		sum = crc32.Update(sum, castagnoli, p)
+	}
+	if length > maxRecord {
+		return fmt.Errorf("wal: record of %d bytes exceeds %d", length, maxRecord)
+	}
+	if l.size > 0 && l.size >= l.segmentSize {
+		if err := l.roll(); err != nil {
+			return err
+		}
+	}
+	n := binary.PutUvarint(l.hdr[:], uint64(length))
+	binary.LittleEndian.PutUint32(l.hdr[n:], sum)
+	if _, err := l.w.Write(l.hdr[:n+4]); err != nil {
+		return fmt.Errorf("wal: append: %w", err)
+	}
+	for _, p := range parts {
+		if _, err := l.w.Write(p); err != nil {
+			return fmt.Errorf("wal: append: %w", err)
+		}
+	}
+	l.size += int64(n + 4 + length)
+	l.total += int64(n + 4 + length)
+	return nil
+}
+
+// Abandon closes the current segment without writing what is still
+// buffered, as a crash would leave it; tests use it in place of a kill.
+func (l *Log) Abandon() error { return l.f.Close() }
+
+// FlushFile writes the buffered records to the current segment and returns
+// it, for the caller to fsync without holding its lock. If the segment is
+// closed in the meantime (a roll), the fsync fails with os.ErrClosed: the
+// roll synced it before closing, so the records are durable all the same.
+func (l *Log) FlushFile() (*os.File, error) {
+	if err := l.w.Flush(); err != nil {
+		return nil, fmt.Errorf("wal: flush: %w", err)
+	}
+	return l.f, nil
+}
+
+// Bytes is the size of every segment on disk, the one being written included.
+func (l *Log) Bytes() int64 { return l.total }
+
+// Segments is the number of segment files on disk.
+func (l *Log) Segments() int { return l.segs }
+
+// First is the index of the oldest segment on disk.
+func (l *Log) First() int { return l.first }
 
 // Segment is the index of the segment Append writes to now; a caller records
 // it with what it appended, to know later which segments it still needs.
@@ -209,9 +280,17 @@ func (l *Log) Checkpoint(keep int) error {
 		if s >= min(keep, l.seg) {
 			break
 		}
-		if err := os.Remove(segmentPath(l.dir, s)); err != nil {
+		path := segmentPath(l.dir, s)
+		fi, err := os.Stat(path)
+		if err != nil {
 			return fmt.Errorf("wal: checkpoint: %w", err)
 		}
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("wal: checkpoint: %w", err)
+		}
+		l.total -= fi.Size()
+		l.segs--
+		l.first = s + 1
 	}
 	return nil
 }
@@ -221,6 +300,10 @@ func (l *Log) Close() error {
 	err := l.Sync()
 	return errors.Join(err, l.f.Close())
 }
+
+// Roll closes the current segment and starts the next one, so that a
+// Checkpoint can delete everything written so far.
+func (l *Log) Roll() error { return l.roll() }
 
 func (l *Log) roll() error {
 	if err := l.Close(); err != nil {
@@ -235,6 +318,7 @@ func (l *Log) openSegment(i int) error {
 		return fmt.Errorf("wal: create segment %d: %w", i, err)
 	}
 	l.seg, l.f, l.size = i, f, 0
+	l.segs++
 	if l.w == nil {
 		l.w = bufio.NewWriterSize(f, 64<<10)
 	} else {

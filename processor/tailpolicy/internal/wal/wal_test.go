@@ -163,3 +163,24 @@ func FuzzReplay(f *testing.F) {
 		assert.Zero(t, st.TruncatedTails+st.SkippedSegments)
 	})
 }
+
+func TestAppendPartsIsOneRecord(t *testing.T) {
+	dir := t.TempDir()
+	l, _, err := Open(dir, 1<<20, func([]byte) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.AppendParts([]byte("ab"), []byte("cd")); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if _, _, err := Open(dir, 1<<20, func(r []byte) error { got = append(got, string(r)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "abcd" {
+		t.Fatalf("replayed %q, want one record \"abcd\"", got)
+	}
+}
