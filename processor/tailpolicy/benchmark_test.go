@@ -185,6 +185,7 @@ type benchPeer struct {
 var benchPeers = []benchPeer{
 	{"tail_policy", newBenchTailPolicy},
 	{"tail_policy_references", newBenchTailPolicyReferences},
+	{"tail_policy_wal", newBenchTailPolicyWAL},
 	{"tail_sampling", newBenchTailSampling},
 }
 

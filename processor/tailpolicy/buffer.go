@@ -58,6 +58,7 @@ type traceState struct {
 	deadline  time.Time
 	trigger   trigger
 	heapIndex int
+	walSeg    int // segment of the log its first span is in (walround.go)
 	bytes     int64
 	bits      uint64
 
@@ -102,6 +103,7 @@ func (s *shard) newTrace(id pcommon.TraceID, now time.Time) *traceState {
 		team:        noTeam,
 	}
 	s.traces[id] = ts
+	s.walTraceStarted(ts)
 	heap.Push(&s.queue, ts)
 	if s.newest == nil {
 		s.oldest, s.newest = ts, ts

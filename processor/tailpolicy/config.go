@@ -175,6 +175,7 @@ type Config struct {
 	DecisionCache DecisionCacheConfig `mapstructure:"decision_cache"`
 	Budget        BudgetConfig        `mapstructure:"budget"`
 	TeamBudgets   TeamBudgetsConfig   `mapstructure:"team_budgets"`
+	WAL           WALConfig           `mapstructure:"wal"`
 
 	_ struct{}
 }

@@ -76,6 +76,7 @@ func (s *shard) ruleThreshold(idx int, team int32) sampling.Threshold {
 func (s *shard) decide(ts *traceState, idx int, trg trigger, now time.Time) {
 	th, keep := s.verdict(ts, idx)
 	s.remove(ts)
+	s.walDecided(ts, idx, keep, th, now)
 	defer s.releaseScopes(ts)
 	s.recordDecision(ts, idx, keep, trg, now)
 	if !keep {
@@ -191,7 +192,7 @@ func (s *shard) keepChunk(ts *traceState, chunk []byte, th sampling.Threshold, i
 // decideStateless handles a span of an unbuffered trace under memory pressure:
 // error spans are kept, the others kept iff the trace's randomness passes the
 // overload threshold, so all spans of a trace (and all replicas) agree.
-func (s *shard) decideStateless(ref spanRef) {
+func (s *shard) decideStateless(ref spanRef, now time.Time) {
 	eng := s.eng
 	span := ref.span
 	th := eng.overloadThreshold
@@ -209,7 +210,9 @@ func (s *shard) decideStateless(ref spanRef) {
 		idx, th, keep = eng.ruleOverloadError, sampling.AlwaysSampleThreshold, true
 	}
 	eng.tel.spansDecided(idx, keep, 1)
+	s.walLogDecision(span.TraceID(), idx, keep, th, now)
 	if keep {
+		s.walKeptSpan()
 		s.keep(ref, th, idx)
 	} else {
 		s.release(ref)

@@ -26,4 +26,10 @@
 //	cache.go                the decision caches for late spans
 //	output.go, tracestate.go kept spans into the output; reading and stamping th
 //	telemetry.go            self-telemetry (mdatagen)
+//	wal.go                  the write-ahead log's configuration and closing
+//	walwrite.go             appends and group commits, the hand-off to it
+//	walrecord.go            the log's record types and their decoding
+//	walround.go             a worker's decisions and segment references
+//	walcheckpoint.go        deleting segments, carrying the caches forward
+//	walrecover.go           replay in Start
 package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor/tailpolicy"

@@ -83,6 +83,7 @@ func createDefaultConfig() component.Config {
 			TeamAttributes: []string{"k8s.namespace.name", "service.namespace", "service.name"},
 			DefaultTeam:    "unattributed",
 		},
+		WAL: defaultWALConfig(),
 	}
 }
 

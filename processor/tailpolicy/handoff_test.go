@@ -62,7 +62,7 @@ func testRefusedRequest(t *testing.T, compactPercent int) {
 			for len(p.inputs[i]) > 0 {
 				batch := <-p.inputs[i]
 				<-p.slots[i]
-				sh.ingest(batch, clk.now)
+				sh.ingest(batch.refs, clk.now)
 			}
 		}
 	}

@@ -23,6 +23,9 @@ func (s *shard) release(ref spanRef) {
 }
 
 func (s *shard) flush() {
+	if s.wal != nil {
+		s.walEndRound()
+	}
 	if s.out.spans == 0 {
 		return
 	}

@@ -155,14 +155,21 @@ type tailPolicy struct {
 	eng    *engine
 
 	shards []*shard
-	inputs []chan []spanRef
+	inputs []chan ingestBatch
 	// slots[i] holds one token per batch reserved for or queued in inputs[i]
 	// (same capacity): ConsumeTraces reserves a slot in every target worker
 	// before it sends anything, so a request is handed over entirely or not at
 	// all, and a retry after a refusal never duplicates what was accepted.
 	slots    []chan struct{}
-	outputs  []chan ptrace.Traces
+	outputs  []chan fwdBatch
 	overload *overloadController
+
+	// wal is the write-ahead log (nil without wal.directory); walRounds
+	// numbers the workers' decision rounds; ctl asks a worker for a snapshot
+	// of its caches at a checkpoint (walcheckpoint.go).
+	wal       *walLog
+	walRounds atomic.Uint64
+	ctl       []chan chan struct{}
 
 	// stop aborts ConsumeTraces waiting for a slot and ends the control loop;
 	// drain is closed once no ConsumeTraces can send any more (ingest is held
@@ -216,11 +223,15 @@ func newTailPolicy(set processor.Settings, cfg *Config, next consumer.Traces, cl
 	}
 	p.fwdCtx, p.fwdCancel = context.WithCancel(context.Background())
 	for i := 0; i < eng.workers; i++ {
-		out := make(chan ptrace.Traces, outputQueueSize)
+		out := make(chan fwdBatch, outputQueueSize)
 		p.outputs = append(p.outputs, out)
-		p.inputs = append(p.inputs, make(chan []spanRef, cfg.QueueSize))
+		p.inputs = append(p.inputs, make(chan ingestBatch, cfg.QueueSize))
 		p.slots = append(p.slots, make(chan struct{}, cfg.QueueSize))
-		p.shards = append(p.shards, newShard(eng, cfg.Memory.LimitBytes, now, func(td ptrace.Traces) { out <- td }))
+		p.ctl = append(p.ctl, make(chan chan struct{}))
+		var sh *shard
+		sh = newShard(eng, cfg.Memory.LimitBytes, now, func(td ptrace.Traces) { out <- sh.fwdBatchOf(td) })
+		sh.index = i
+		p.shards = append(p.shards, sh)
 	}
 	if err := p.registerGauges(); err != nil {
 		return nil, err
@@ -236,12 +247,26 @@ func (p *tailPolicy) Start(_ context.Context, host component.Host) error {
 	if !p.started.CompareAndSwap(false, true) {
 		return nil
 	}
-	p.unregisterStatus = p.registerStatus(host)
 	p.lastScale, p.lastLog = p.clock.Now(), p.clock.Now()
 	for i := range p.shards {
-		p.workers.Add(2)
-		go p.runWorker(i)
+		p.workers.Add(1)
 		go p.runForwarder(i)
+	}
+	if p.cfg.WAL.enabled() {
+		// Replayed before any data is accepted: the receivers start after us.
+		if err := p.recoverWAL(p.clock.Now()); err != nil {
+			for _, out := range p.outputs {
+				close(out)
+			}
+			return err
+		}
+		p.workers.Add(1)
+		go p.runCheckpoints()
+	}
+	p.unregisterStatus = p.registerStatus(host)
+	for i := range p.shards {
+		p.workers.Add(1)
+		go p.runWorker(i)
 	}
 	p.workers.Add(1)
 	go p.runControl()
@@ -266,7 +291,11 @@ func (p *tailPolicy) Shutdown(ctx context.Context) error {
 		close(p.drain)
 	})
 	done := make(chan struct{})
-	go func() { p.workers.Wait(); close(done) }()
+	go func() {
+		p.workers.Wait()
+		p.closeWAL()
+		close(done)
+	}()
 	select {
 	case <-done:
 		p.fwdCancel()
@@ -288,6 +317,10 @@ func (p *tailPolicy) ConsumeTraces(ctx context.Context, td ptrace.Traces) error 
 		p.eng.tel.refusedSpans("hard_limit", td.SpanCount())
 		return errRefused
 	}
+	if p.wal != nil && p.wal.bytes.Load() >= p.wal.maxBytes {
+		p.eng.tel.refusedSpans("wal_full", td.SpanCount())
+		return errRefused
+	}
 	batches := p.split(td)
 	p.ingest.RLock()
 	defer p.ingest.RUnlock()
@@ -297,9 +330,13 @@ func (p *tailPolicy) ConsumeTraces(ctx context.Context, td ptrace.Traces) error 
 	if err := p.reserve(ctx, batches); err != nil {
 		return err
 	}
+	seg, err := p.walAppend(td, batches)
+	if err != nil {
+		return err
+	}
 	for i, batch := range batches {
 		if len(batch) > 0 {
-			p.inputs[i] <- batch // never blocks: a slot is reserved
+			p.inputs[i] <- ingestBatch{refs: batch, seg: seg} // never blocks: a slot is reserved
 		}
 	}
 	p.eng.tel.spansIn.Add(int64(td.SpanCount()))
@@ -335,14 +372,19 @@ func (p *tailPolicy) reserve(ctx context.Context, batches [][]spanRef) error {
 		case <-p.stop:
 			err = errRefused
 		}
-		for j := range batches[:i] {
-			if len(batches[j]) > 0 {
-				<-p.slots[j]
-			}
-		}
+		p.unreserve(batches[:i])
 		return err
 	}
 	return nil
+}
+
+// unreserve gives back the slots of the non-empty batches.
+func (p *tailPolicy) unreserve(batches [][]spanRef) {
+	for j := range batches {
+		if len(batches[j]) > 0 {
+			<-p.slots[j]
+		}
+	}
 }
 
 func remaining(batches [][]spanRef) int {
@@ -404,18 +446,21 @@ func (p *tailPolicy) runWorker(i int) {
 	defer ticker.Stop()
 	for {
 		select {
-		case batch := <-in:
+		case b := <-in:
 			<-slots
-			sh.ingest(batch, p.clock.Now())
+			p.ingestQueued(sh, b)
+		case req := <-p.ctl[i]:
+			sh.walSnapshot()
+			close(req)
 		case <-ticker.C:
 			sh.expire(p.clock.Now())
 		case <-p.drain:
 			// No ConsumeTraces sends any more: what is queued is all there is.
 			for {
 				select {
-				case batch := <-in:
+				case b := <-in:
 					<-slots
-					sh.ingest(batch, p.clock.Now())
+					p.ingestQueued(sh, b)
 					continue
 				default:
 				}
@@ -431,18 +476,22 @@ func (p *tailPolicy) runForwarder(i int) {
 	defer p.workers.Done()
 	tel := p.eng.tel
 	lost := 0
-	for td := range p.outputs[i] {
+	for b := range p.outputs[i] {
+		td := b.td
 		spans := td.SpanCount()
 		if p.fwdCtx.Err() != nil {
 			// Shutdown ran out of time: drained without calling next, so that
 			// the worker is not blocked on its output queue.
 			tel.downstreamError(downstreamShutdown, spans)
 			lost += spans
+			p.walHanded(i, b)
 			continue
 		}
+		p.walBeforeForward(b)
 		ctx, cancel := context.WithTimeout(p.fwdCtx, p.cfg.ForwardTimeout)
 		err := p.next.ConsumeTraces(ctx, td)
 		cancel()
+		p.walHanded(i, b)
 		if err == nil {
 			tel.spansOut.Add(int64(spans))
 		} else {
@@ -475,6 +524,10 @@ func (p *tailPolicy) control(now time.Time) {
 	fill := float64(p.bufferedBytes()) / float64(p.cfg.Memory.LimitBytes)
 	if limit := p.cfg.Memory.HeapLimitBytes; limit > 0 {
 		fill = max(fill, float64(liveHeapBytes())/float64(limit))
+	}
+	if p.wal != nil {
+		// The fuller of memory and disk drives the grades.
+		fill = max(fill, p.wal.fill())
 	}
 	state, changed := p.overload.update(fill, now)
 	p.eng.state.Store(int32(state))

@@ -51,6 +51,9 @@ type shard struct {
 	scratch  ptrace.Span
 	scaleFor []float64 // per team slot
 	scaled   [][]sampling.Threshold
+
+	wal   *shardWAL // nil without wal.directory
+	index int       // among the workers
 }
 
 func newShard(eng *engine, budgetBytes int64, now time.Time, emit func(ptrace.Traces)) *shard {
@@ -101,6 +104,7 @@ func (s *shard) ingest(batch []spanRef, now time.Time) {
 				eng.tel.lateSpan(lateKept)
 				eng.tel.spansDecided(int(d.rule), true, 1)
 				eng.countKept(int(d.rule), 1, ref.scope.res.team)
+				s.walKeptSpan()
 				s.keep(ref, d.threshold, int(d.rule))
 				continue
 			}
@@ -110,7 +114,7 @@ func (s *shard) ingest(batch []spanRef, now time.Time) {
 				continue
 			}
 			if state != stateNormal {
-				s.decideStateless(ref)
+				s.decideStateless(ref, now)
 				continue
 			}
 			if end := span.EndTimestamp().AsTime(); !end.IsZero() && now.Sub(end) > eng.cfg.TraceTimeout+eng.cfg.DecisionDelay {

@@ -119,7 +119,7 @@ func newTelemetry(tb *metadata.TelemetryBuilder, ruleNames []string) *telemetry 
 	for i, n := range badInputNames {
 		t.bad[i] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", n)))
 	}
-	for _, n := range []string{"hard_limit", "queue_full"} {
+	for _, n := range []string{"hard_limit", "queue_full", "wal_full", "wal_error"} {
 		t.refused[n] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", n)))
 	}
 	for i, n := range downstreamReasonNames {

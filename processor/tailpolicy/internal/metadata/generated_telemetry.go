@@ -45,6 +45,13 @@ type TelemetryBuilder struct {
 	ProcessorTailPolicyTeamThrottlings     metric.Int64Counter
 	ProcessorTailPolicyTraceTimeInBuffer   metric.Int64Histogram
 	ProcessorTailPolicyTraces              metric.Int64Counter
+	ProcessorTailPolicyWalBytes            metric.Int64ObservableGauge
+	ProcessorTailPolicyWalFsyncDuration    metric.Float64Histogram
+	ProcessorTailPolicyWalReplayedSpans    metric.Int64Counter
+	ProcessorTailPolicyWalReplayedTraces   metric.Int64Counter
+	ProcessorTailPolicyWalSegments         metric.Int64ObservableGauge
+	ProcessorTailPolicyWalSkippedSegments  metric.Int64Counter
+	ProcessorTailPolicyWalTruncatedRecords metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -139,6 +146,36 @@ func (builder *TelemetryBuilder) RegisterProcessorTailPolicyOverloadStateCallbac
 		cb(ctx, &observerInt64{inst: builder.ProcessorTailPolicyOverloadState, obs: o})
 		return nil
 	}, builder.ProcessorTailPolicyOverloadState)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorTailPolicyWalBytesCallback sets callback for observable ProcessorTailPolicyWalBytes metric.
+func (builder *TelemetryBuilder) RegisterProcessorTailPolicyWalBytesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorTailPolicyWalBytes, obs: o})
+		return nil
+	}, builder.ProcessorTailPolicyWalBytes)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorTailPolicyWalSegmentsCallback sets callback for observable ProcessorTailPolicyWalSegments metric.
+func (builder *TelemetryBuilder) RegisterProcessorTailPolicyWalSegmentsCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorTailPolicyWalSegments, obs: o})
+		return nil
+	}, builder.ProcessorTailPolicyWalSegments)
 	if err != nil {
 		return err
 	}
@@ -288,6 +325,49 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_tail_policy_traces",
 		metric.WithDescription("Traces decided, by rule, decision and trigger. [Development]"),
 		metric.WithUnit("{traces}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyWalBytes, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_tail_policy_wal_bytes",
+		metric.WithDescription("Bytes of the write-ahead log's segments on disk (wal.max_bytes bounds them). [Development]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyWalFsyncDuration, err = builder.meter.Float64Histogram(
+		"otelcol_processor_tail_policy_wal_fsync_duration",
+		metric.WithDescription("Duration of one fsync of the write-ahead log (one group commit). [Development]"),
+		metric.WithUnit("ms"),
+		metric.WithExplicitBucketBoundaries([]float64{0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 250, 1000}...),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyWalReplayedSpans, err = builder.meter.Int64Counter(
+		"otelcol_processor_tail_policy_wal_replayed_spans",
+		metric.WithDescription("Spans read back from the write-ahead log at start-up. [Development]"),
+		metric.WithUnit("{spans}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyWalReplayedTraces, err = builder.meter.Int64Counter(
+		"otelcol_processor_tail_policy_wal_replayed_traces",
+		metric.WithDescription("Undecided traces rebuilt from the write-ahead log at start-up. [Development]"),
+		metric.WithUnit("{traces}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyWalSegments, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_tail_policy_wal_segments",
+		metric.WithDescription("Segment files of the write-ahead log on disk. [Development]"),
+		metric.WithUnit("{segments}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyWalSkippedSegments, err = builder.meter.Int64Counter(
+		"otelcol_processor_tail_policy_wal_skipped_segments",
+		metric.WithDescription("Earlier segments of the write-ahead log whose records from a corruption on were skipped at start-up. [Development]"),
+		metric.WithUnit("{segments}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyWalTruncatedRecords, err = builder.meter.Int64Counter(
+		"otelcol_processor_tail_policy_wal_truncated_records",
+		metric.WithDescription("Torn or corrupt tails of the write-ahead log's last segment cut off at start-up. [Development]"),
+		metric.WithUnit("{records}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

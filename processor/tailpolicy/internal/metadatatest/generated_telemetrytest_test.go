@@ -44,6 +44,14 @@ func TestSetupTelemetry(t *testing.T) {
 		observer.Observe(1)
 		return nil
 	}))
+	require.NoError(t, tb.RegisterProcessorTailPolicyWalBytesCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
+	require.NoError(t, tb.RegisterProcessorTailPolicyWalSegmentsCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
 	tb.ProcessorTailPolicyBadInput.Add(context.Background(), 1)
 	tb.ProcessorTailPolicyDecisionLag.Record(context.Background(), 1)
 	tb.ProcessorTailPolicyDownstreamErrors.Add(context.Background(), 1)
@@ -55,6 +63,11 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorTailPolicyTeamThrottlings.Add(context.Background(), 1)
 	tb.ProcessorTailPolicyTraceTimeInBuffer.Record(context.Background(), 1)
 	tb.ProcessorTailPolicyTraces.Add(context.Background(), 1)
+	tb.ProcessorTailPolicyWalFsyncDuration.Record(context.Background(), 1)
+	tb.ProcessorTailPolicyWalReplayedSpans.Add(context.Background(), 1)
+	tb.ProcessorTailPolicyWalReplayedTraces.Add(context.Background(), 1)
+	tb.ProcessorTailPolicyWalSkippedSegments.Add(context.Background(), 1)
+	tb.ProcessorTailPolicyWalTruncatedRecords.Add(context.Background(), 1)
 	AssertEqualProcessorTailPolicyBadInput(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -104,6 +117,27 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.HistogramDataPoint[int64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorTailPolicyTraces(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyWalBytes(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyWalFsyncDuration(t, testTel,
+		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyWalReplayedSpans(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyWalReplayedTraces(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyWalSegments(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyWalSkippedSegments(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyWalTruncatedRecords(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

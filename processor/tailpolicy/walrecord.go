@@ -1,0 +1,177 @@
+// Copyright otelcol-warden authors
+// SPDX-License-Identifier: Apache-2.0
+
+package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor/tailpolicy"
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// The log's record types (the first byte of a record's payload).
+//
+//	S spans:     arrival (int64 ns, LE) + the accepted request as OTLP protobuf
+//	D decisions: round (uvarint), count (uvarint), then per decision: trace id
+//	             (16), keep (1), th (uint64 LE, pkg/sampling's unsigned form),
+//	             time (int64 ns, LE), rule name (uvarint length + bytes)
+//	H handed on: round (uvarint): the next consumer returned for that round
+//	C caches:    one worker's decision caches at a checkpoint: worker, workers,
+//	             the dropped filter's rotation time and two generations (count,
+//	             words, bits), then the kept entries (id, th, rule name)
+//
+// Spans are OTLP protobuf rather than the compact encoding of codec.go: the
+// compact records cite a worker's dictionary and interned resources, which a
+// log replayed into another worker count (or after the dictionary filled)
+// could not resolve; protobuf is self-contained, and pdata's marshaler costs
+// about 0.6 µs an http span (BenchmarkWALMarshal, one allocation a request),
+// a sixth of what the processor spends on the span otherwise.
+const (
+	recSpans     byte = 'S'
+	recDecisions byte = 'D'
+	recHanded    byte = 'H'
+	recCaches    byte = 'C'
+)
+
+var errBadRecord = errors.New("tail_policy: wal: malformed record")
+
+// walDecision is one logged decision.
+type walDecision struct {
+	id   pcommon.TraceID
+	keep bool
+	th   sampling.Threshold
+	at   time.Time
+	rule string
+}
+
+func appendDecision(b []byte, id pcommon.TraceID, keep bool, th sampling.Threshold, at time.Time, rule string) []byte {
+	b = append(b, id[:]...)
+	k := byte(0)
+	if keep {
+		k = 1
+	}
+	b = append(b, k)
+	b = binary.LittleEndian.AppendUint64(b, th.Unsigned())
+	b = binary.LittleEndian.AppendUint64(b, uint64(at.UnixNano()))
+	b = binary.AppendUvarint(b, uint64(len(rule)))
+	return append(b, rule...)
+}
+
+// recordReader reads a record's fields; the first error sticks.
+type recordReader struct {
+	b   []byte
+	err error
+}
+
+func (r *recordReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *recordReader) bytes(n int) []byte {
+	if n < 0 || len(r.b) < n {
+		r.fail()
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *recordReader) u64() uint64 {
+	b := r.bytes(8)
+	if b == nil {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(b)
+}
+
+func (r *recordReader) fail() {
+	if r.err == nil {
+		r.err = errBadRecord
+	}
+	r.b = nil
+}
+
+// count reads a count of items of at least min bytes each, bounded by what
+// is left, so a corrupt count cannot make a reader allocate without bound.
+func (r *recordReader) count(min int) int {
+	n := r.uvarint()
+	if n > uint64(len(r.b)/min) {
+		r.fail()
+		return 0
+	}
+	return int(n)
+}
+
+func (r *recordReader) decision() walDecision {
+	var d walDecision
+	copy(d.id[:], r.bytes(16))
+	k := r.bytes(1)
+	d.keep = len(k) == 1 && k[0] == 1
+	d.th = r.threshold()
+	d.at = time.Unix(0, int64(r.u64())).UTC()
+	d.rule = r.str()
+	return d
+}
+
+func (r *recordReader) str() string {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return ""
+	}
+	return string(r.bytes(int(n)))
+}
+
+func (r *recordReader) threshold() sampling.Threshold {
+	th, err := sampling.UnsignedToThreshold(r.u64())
+	if err != nil {
+		r.fail()
+	}
+	return th
+}
+
+// decodeDecisions reads a D record's payload (after the type byte).
+func decodeDecisions(b []byte) (round uint64, ds []walDecision, err error) {
+	r := recordReader{b: b}
+	round = r.uvarint()
+	n := r.count(16 + 1 + 8 + 8 + 1)
+	for range n {
+		d := r.decision()
+		if r.err != nil {
+			break
+		}
+		ds = append(ds, d)
+	}
+	if r.err == nil && len(r.b) > 0 {
+		r.fail()
+	}
+	return round, ds, r.err
+}
+
+// decodeHanded reads an H record's payload.
+func decodeHanded(b []byte) (uint64, error) {
+	r := recordReader{b: b}
+	round := r.uvarint()
+	if r.err == nil && len(r.b) > 0 {
+		r.fail()
+	}
+	return round, r.err
+}
+
+// decodeSpansHeader splits an S record's payload into arrival and protobuf.
+func decodeSpansHeader(b []byte) (time.Time, []byte, error) {
+	if len(b) < 8 {
+		return time.Time{}, nil, errBadRecord
+	}
+	return time.Unix(0, int64(binary.LittleEndian.Uint64(b))).UTC(), b[8:], nil
+}
