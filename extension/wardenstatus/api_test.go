@@ -292,7 +292,7 @@ func TestUnregisterRemovesTheProvider(t *testing.T) {
 	assert.Empty(t, doc["data"].(map[string]any)["providers"])
 }
 
-var dataValue = regexp.MustCompile(`<(?:td|span) data-metric="([^"]+)" data-value="([^"]*)">([^<]*)<`)
+var dataValue = regexp.MustCompile(`<(?:td|span)[^>]*? data-metric="([^"]+)" data-value="([^"]*)">([^<]*)<`)
 
 func TestPageShowsTheAPINumbers(t *testing.T) {
 	self := newSelfMetricsServer(t, exposition)

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/otelcol-warden/otelcol-warden/internal/statusapi"
 )
 
 // The page is server-rendered from embedded files: every number is in the HTML (no JavaScript),
@@ -24,7 +22,19 @@ var pageTemplate = template.Must(template.New("index.html.tmpl").Funcs(template.
 	"pct":      func(r float64) string { return fmt.Sprintf("%.1f%%", r*100) },
 	"bytes":    formatBytes,
 	"duration": func(s int64) string { return (time.Duration(s) * time.Second).String() },
-}).ParseFS(webFiles, "web/index.html.tmpl"))
+	"barsOf": func(prefix, nameHeader, valueHeader string, rows []barRow) any {
+		return struct {
+			Prefix, NameHeader, ValueHeader string
+			Rows                            []barRow
+		}{prefix, nameHeader, valueHeader, rows}
+	},
+	"countsOf": func(prefix, nameHeader string, rows []countRow) any {
+		return struct {
+			Prefix, NameHeader string
+			Rows               []countRow
+		}{prefix, nameHeader, rows}
+	},
+}).ParseFS(webFiles, "web/*.html.tmpl"))
 
 func staticHandler() http.Handler {
 	sub, _ := fs.Sub(webFiles, "web")
@@ -51,31 +61,6 @@ type nodeView struct {
 	ID, Kind, Health, Reduction string
 }
 
-type reportView struct {
-	Kind      statusapi.Kind
-	Title     string
-	Message   string
-	Providers []providerView
-}
-
-type providerView struct {
-	Component string
-	Instance  int
-	Error     string
-	Body      template.HTML
-}
-
-var reportTitles = []struct {
-	kind  statusapi.Kind
-	title string
-}{
-	{statusapi.KindCardinality, "Cardinality: top offenders"},
-	{statusapi.KindTail, "Tail sampling: decisions by rule"},
-	{statusapi.KindPII, "Personal data found, by type and location"},
-	{statusapi.KindUsage, "Usage by team"},
-	{statusapi.KindLogs, "Log templates folded"},
-}
-
 func (e *statusExtension) servePage(w http.ResponseWriter, r *http.Request) {
 	now := e.now()
 	sum := e.buildSummary(r.Context(), now)
@@ -88,16 +73,7 @@ func (e *statusExtension) servePage(w http.ResponseWriter, r *http.Request) {
 		Pipelines:        pipelineViews(sum),
 		Charts:           charts(e.buildHistory(r.Context(), now, now.Add(-time.Hour))),
 	}
-	for _, rt := range reportTitles {
-		rv := reportView{Kind: rt.kind, Title: rt.title}
-		for _, ps := range e.registry.snapshots(rt.kind) {
-			rv.Providers = append(rv.Providers, providerView{Component: ps.Component, Instance: ps.Instance, Error: ps.Error, Body: renderValue(ps.Snapshot)})
-		}
-		if len(rv.Providers) == 0 {
-			rv.Message = fmt.Sprintf("No component provides this yet (%s registers it once wired).", providedBy[rt.kind])
-		}
-		data.Reports = append(data.Reports, rv)
-	}
+	data.Reports = e.reportViews(e.withNow(now))
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, data); err != nil {
 		http.Error(w, "rendering the page failed", http.StatusInternalServerError)

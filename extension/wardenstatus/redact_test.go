@@ -54,7 +54,7 @@ func TestPlainString(t *testing.T) {
 
 func TestLogTemplateIDsAreShown(t *testing.T) {
 	snap := map[string]any{"services": []any{map[string]any{
-		"service": "checkout",
+		"service":       "checkout",
 		"top_templates": []any{map[string]any{"id": "85293f77", "shape": "cache miss for <*>", "suppressed": 7.0}},
 	}}}
 	got := redactValue(statusapi.KindLogs, "", snap).(map[string]any)

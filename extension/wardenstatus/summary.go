@@ -20,6 +20,7 @@ type totals struct {
 type collection struct {
 	At       time.Time
 	Totals   map[componentKey]*totals
+	Counters map[seriesKey]uint64 // the report counters the tail and pii charts draw
 	SelfErr  string
 	selfSeen bool
 }
@@ -28,7 +29,7 @@ type collection struct {
 // counts from the own metrics when they have the component (the figures Prometheus sees), else
 // from the provider; bytes and reasons for removal from the provider.
 func (e *statusExtension) collect(ctx context.Context, now time.Time) collection {
-	c := collection{At: now, Totals: map[componentKey]*totals{}}
+	c := collection{At: now, Totals: map[componentKey]*totals{}, Counters: e.reportCounters()}
 	graph := e.graph.get()
 	get := func(key componentKey) *totals {
 		t := c.Totals[key]
