@@ -26,14 +26,15 @@ func main() {
 	requests := flag.Int("requests", 3000, "requests the demo shop serves")
 	duration := flag.Duration("duration", 25*time.Second, "how long the shop takes to serve them")
 	seed := flag.Uint64("seed", 42, "seed of the traffic generator")
+	hold := flag.Duration("hold", 0, "keep the collector running this long after the traffic, to look at its status page")
 	flag.Parse()
-	if err := run(*collector, *config, *dataDir, *keyFile, *requests, *duration, *seed); err != nil {
+	if err := run(*collector, *config, *dataDir, *keyFile, *requests, *duration, *seed, *hold); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(collectorBin, config, dataDir, keyFile string, requests int, duration time.Duration, seed uint64) error {
+func run(collectorBin, config, dataDir, keyFile string, requests int, duration time.Duration, seed uint64, hold time.Duration) error {
 	if err := os.RemoveAll(dataDir); err != nil {
 		return err
 	}
@@ -124,6 +125,10 @@ func run(collectorBin, config, dataDir, keyFile string, requests int, duration t
 	out.waitStable(5*time.Second, 90*time.Second)
 	selfMetrics, scrapeErr := scrape("http://"+telemetryEndpoint+"/metrics", filepath.Join(dataDir, "self-metrics.txt"))
 	saveStatus(statusEndpoint, dataDir)
+	if hold > 0 {
+		fmt.Printf("demo: holding the collector for %s: status page http://%s/\n", hold, statusEndpoint)
+		time.Sleep(hold)
+	}
 	if err := stop(); err != nil {
 		fmt.Fprintf(os.Stderr, "demo: collector shutdown: %v (log: %s)\n", err, logPath)
 	}

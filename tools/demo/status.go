@@ -10,11 +10,16 @@ import (
 )
 
 // saveStatus keeps what warden_status showed at the end of the demo (the collector stops with
-// it): the summary API and the page, in the data folder.
+// it): the API's documents and the page, in the data folder.
 func saveStatus(endpoint, dataDir string) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	for _, f := range []struct{ path, file string }{
 		{"/api/v1/summary", "status-summary.json"},
+		{"/api/v1/tail", "status-tail.json"},
+		{"/api/v1/cardinality", "status-cardinality.json"},
+		{"/api/v1/pii", "status-pii.json"},
+		{"/api/v1/usage", "status-usage.json"},
+		{"/api/v1/logs", "status-logs.json"},
 		{"/", "status-page.html"},
 	} {
 		resp, err := client.Get("http://" + endpoint + f.path)
