@@ -32,4 +32,5 @@
 //	walround.go             a worker's decisions and segment references
 //	walcheckpoint.go        deleting segments, carrying the caches forward
 //	walrecover.go           replay in Start
+//	walindex.go             replay's first pass: which records it can skip
 package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor/tailpolicy"

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-warden/otelcol-warden/processor/tailpolicy/internal/metadatatest"
@@ -51,11 +52,14 @@ func FuzzWALRecord(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, rec []byte) {
 		r := newReplay(p)
+		r.index = newReplayIndex()
+		require.NoError(t, r.index.record(rec))
 		require.NoError(t, r.record(rec))
 		if len(rec) > 0 {
 			_, _, _ = decodeDecisions(rec[1:])
 			_, _ = decodeCaches(rec[1:])
 			_, _ = decodeHanded(rec[1:])
+			_, _ = r.index.skippable(rec[1:], 0)
 		}
 	})
 }
@@ -96,4 +100,37 @@ func TestWALRecordsRoundTrip(t *testing.T) {
 	require.Equal(t, 1, r.spans)
 	require.Empty(t, r.pending, "the spans' trace is decided by the D record")
 	require.Empty(t, r.rounds, "and its round handed on by the H record")
+}
+
+// TestReplayIndexSkipsOnlySettledRecords: an S record is skipped when its
+// trace was dropped, or kept later and handed on; kept but not handed on, a
+// late span of a kept trace, or undecided, it is decoded.
+func TestReplayIndexSkipsOnlySettledRecords(t *testing.T) {
+	dropped, kept, undecided := traceID(1, droppedRnd), traceID(2, keptRnd), traceID(3, keptRnd)
+	td := makeTraces(&fakeClock{now: t0}, spanSpec{trace: dropped, id: 1}, spanSpec{trace: kept, id: 1})
+	var m ptrace.ProtoMarshaler
+	proto, err := m.MarshalTraces(td)
+	require.NoError(t, err)
+	decisions := func(round uint64, keep bool, id pcommon.TraceID) []byte {
+		b := binary.AppendUvarint(binary.AppendUvarint([]byte{recDecisions}, round), 1)
+		return appendDecision(b, id, keep, sampling.AlwaysSampleThreshold, t0, "default")
+	}
+	x := newReplayIndex()
+	for _, rec := range [][]byte{{recSpans}, decisions(1, false, dropped), decisions(2, true, kept)} {
+		require.NoError(t, x.record(rec))
+	}
+	skip, spans := x.skippable(proto, 0)
+	require.Equal(t, 2, spans)
+	require.False(t, skip, "kept, not handed on")
+	require.NoError(t, x.record(binary.AppendUvarint([]byte{recHanded}, 2)))
+	skip, _ = x.skippable(proto, 0)
+	require.True(t, skip, "dropped, and kept then handed on")
+	skip, _ = x.skippable(proto, 3)
+	require.False(t, skip, "a late span of a kept trace is forwarded again")
+	other, err := m.MarshalTraces(makeTraces(&fakeClock{now: t0}, spanSpec{trace: undecided, id: 1}))
+	require.NoError(t, err)
+	skip, _ = x.skippable(other, 0)
+	require.False(t, skip, "undecided")
+	skip, _ = x.skippable([]byte{0x0a, 0xff}, 0)
+	require.False(t, skip, "malformed: left to the decoder")
 }

@@ -24,6 +24,8 @@ import (
 // round's H record, and cache snapshots restore the caches.
 type replay struct {
 	p        *tailPolicy
+	index    *replayIndex // the first pass; nil: decode every S record
+	pos      int          // records seen
 	ruleIdx  map[string]int
 	pending  map[pcommon.TraceID]*replayTrace
 	rounds   map[uint64][]replayKept
@@ -65,6 +67,9 @@ func newReplay(p *tailPolicy) *replay {
 func (p *tailPolicy) recoverWAL(now time.Time) error {
 	start := time.Now()
 	r := newReplay(p)
+	if idx := newReplayIndex(); wal.Scan(p.cfg.WAL.logDir(), idx.record) == nil {
+		r.index = idx
+	}
 	l, st, err := wal.Open(p.cfg.WAL.logDir(), p.cfg.WAL.SegmentBytes, r.record)
 	if err != nil {
 		return fmt.Errorf("tail_policy: wal: %w", err)
@@ -98,6 +103,8 @@ func (p *tailPolicy) recoverWAL(now time.Time) error {
 // record replays one record; a malformed one (its CRC held, so this is a
 // bug or a foreign file) is counted and skipped, never a failure to start.
 func (r *replay) record(rec []byte) error {
+	pos := r.pos
+	r.pos++
 	if len(rec) == 0 {
 		r.bad++
 		return nil
@@ -105,7 +112,7 @@ func (r *replay) record(rec []byte) error {
 	var err error
 	switch rec[0] {
 	case recSpans:
-		err = r.spansRecord(rec[1:])
+		err = r.spansRecord(rec[1:], pos)
 	case recDecisions:
 		err = r.decisionsRecord(rec[1:])
 	case recHanded:
@@ -124,10 +131,16 @@ func (r *replay) record(rec []byte) error {
 	return nil
 }
 
-func (r *replay) spansRecord(b []byte) error {
+func (r *replay) spansRecord(b []byte, pos int) error {
 	at, proto, err := decodeSpansHeader(b)
 	if err != nil {
 		return err
+	}
+	if r.index != nil {
+		if skip, spans := r.index.skippable(proto, pos); skip {
+			r.spans += spans
+			return nil
+		}
 	}
 	var u ptrace.ProtoUnmarshaler
 	td, err := u.UnmarshalTraces(proto)

@@ -116,6 +116,26 @@ func Open(dir string, segmentSize int64, replay func(rec []byte) error) (*Log, R
 	return l, st, nil
 }
 
+// Scan reads every record of the log in dir, as Open would replay them, but
+// changes nothing: no truncation, no new segment. A caller that needs two
+// passes (an index first) scans, then opens.
+func Scan(dir string, fn func(rec []byte) error) error {
+	segs, err := segments(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	var st ReplayStats
+	for _, s := range segs {
+		if _, _, err := replaySegment(segmentPath(dir, s), fn, &st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // replaySegment replays the records of one segment up to the first that is
 // torn or fails its checksum; good is the offset where the valid records end.
 func replaySegment(path string, replay func([]byte) error, st *ReplayStats) (good int64, corrupt bool, err error) {

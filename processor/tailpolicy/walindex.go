@@ -1,0 +1,130 @@
+// Copyright otelcol-warden authors
+// SPDX-License-Identifier: Apache-2.0
+
+package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor/tailpolicy"
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// replayIndex is replay's first pass: where each trace was decided and which
+// rounds were handed on, read from the D and H records only. With it, the
+// second pass decodes only the S records that still matter (undecided
+// traces, kept ones not handed on, late spans of kept traces) and skips the
+// rest after reading their trace ids: most of a log is decided and handed on,
+// and decoding its protobuf into pdata is most of what replay would cost.
+type replayIndex struct {
+	n      int // records seen
+	traces map[pcommon.TraceID]*indexedTrace
+	handed map[uint64]struct{}
+}
+
+type indexedTrace struct {
+	firstKeep int // record of the first keep decision, -1 without one
+	hasDrop   bool
+	rounds    []uint64 // of the keep decisions
+}
+
+func newReplayIndex() *replayIndex {
+	return &replayIndex{traces: map[pcommon.TraceID]*indexedTrace{}, handed: map[uint64]struct{}{}}
+}
+
+func (x *replayIndex) record(rec []byte) error {
+	pos := x.n
+	x.n++
+	if len(rec) == 0 {
+		return nil
+	}
+	switch rec[0] {
+	case recDecisions:
+		round, ds, err := decodeDecisions(rec[1:])
+		if err != nil {
+			return nil // the second pass counts it
+		}
+		for _, d := range ds {
+			t := x.traces[d.id]
+			if t == nil {
+				t = &indexedTrace{firstKeep: -1}
+				x.traces[d.id] = t
+			}
+			if !d.keep {
+				t.hasDrop = true
+				continue
+			}
+			if t.firstKeep < 0 {
+				t.firstKeep = pos
+			}
+			t.rounds = append(t.rounds, round)
+		}
+	case recHanded:
+		if round, err := decodeHanded(rec[1:]); err == nil {
+			x.handed[round] = struct{}{}
+		}
+	}
+	return nil
+}
+
+// settled says a span of the trace read at record pos needs nothing after a
+// restart: the trace was dropped (only), or kept after pos with every keep
+// round handed on. Anything else (undecided, a late span of a kept trace,
+// mixed decisions) is replayed.
+func (x *replayIndex) settled(id pcommon.TraceID, pos int) bool {
+	t := x.traces[id]
+	switch {
+	case t == nil:
+		return false
+	case t.firstKeep < 0:
+		return t.hasDrop
+	case t.hasDrop || t.firstKeep < pos:
+		return false
+	}
+	for _, r := range t.rounds {
+		if _, ok := x.handed[r]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// skippable reads the trace ids of an S record's spans without decoding it
+// (OTLP TracesData: resource_spans 1 > scope_spans 2 > spans 2 > trace_id 1)
+// and says whether every span is settled; it also returns the span count. A
+// malformed body is not skippable: the full decoder reports it.
+func (x *replayIndex) skippable(proto []byte, pos int) (bool, int) {
+	spans, ok := 0, true
+	each := func(b []byte, field protowire.Number, f func([]byte) bool) bool {
+		for len(b) > 0 {
+			num, typ, n := protowire.ConsumeTag(b)
+			if n < 0 {
+				return false
+			}
+			b = b[n:]
+			if num == field && typ == protowire.BytesType {
+				v, m := protowire.ConsumeBytes(b)
+				if m < 0 || !f(v) {
+					return false
+				}
+				b = b[m:]
+				continue
+			}
+			m := protowire.ConsumeFieldValue(num, typ, b)
+			if m < 0 {
+				return false
+			}
+			b = b[m:]
+		}
+		return true
+	}
+	span := func(s []byte) bool {
+		spans++
+		var id pcommon.TraceID
+		each(s, 1, func(v []byte) bool { copy(id[:], v); return true })
+		ok = ok && (id.IsEmpty() || x.settled(id, pos)) // empty ids are dropped anyway
+		return true
+	}
+	wellFormed := each(proto, 1, func(rs []byte) bool {
+		return each(rs, 2, func(ss []byte) bool { return each(ss, 2, span) })
+	})
+	return wellFormed && ok, spans
+}
