@@ -313,12 +313,12 @@ func (p *tailPolicy) Shutdown(ctx context.Context) error {
 // cannot forward a trace twice (early keep, span limit and eviction forward
 // before the trace's timeout).
 func (p *tailPolicy) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	if overloadState(p.eng.state.Load()) == stateRefusing || p.bufferedBytes() >= p.cfg.Memory.LimitBytes {
-		p.eng.tel.refusedSpans("hard_limit", td.SpanCount())
-		return errRefused
-	}
 	if p.wal != nil && p.wal.bytes.Load() >= p.wal.maxBytes {
 		p.eng.tel.refusedSpans("wal_full", td.SpanCount())
+		return errRefused
+	}
+	if overloadState(p.eng.state.Load()) == stateRefusing || p.bufferedBytes() >= p.cfg.Memory.LimitBytes {
+		p.eng.tel.refusedSpans("hard_limit", td.SpanCount())
 		return errRefused
 	}
 	batches := p.split(td)

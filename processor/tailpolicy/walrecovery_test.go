@@ -129,11 +129,14 @@ func TestCheckpointBoundsTheLog(t *testing.T) {
 	n1.eventually(func() bool { return n1.p.bufferedTraces() == 0 }, "all dropped")
 	undecided := traceID(1000, keptRnd)
 	require.NoError(t, n1.send(spanSpec{trace: undecided, id: 2, parent: 1}))
+	segments := n1.p.wal.segments.Load()
 	n1.eventually(func() bool {
 		n1.p.checkpoint()
-		return n1.p.wal.segments.Load() == 1
+		// The undecided trace pins its segment, and a snapshot may have
+		// started the next one: at most these two are left.
+		return n1.p.wal.segments.Load() <= 2
 	}, "old segments deleted")
-	assert.Less(t, n1.p.wal.bytes.Load(), int64(1<<20))
+	assert.Less(t, n1.p.wal.bytes.Load(), int64(2<<20), "of %d segments", segments)
 	n1.crash()
 
 	n2 := startWALNode(t, cfg, t0.Add(7*time.Second))
