@@ -109,14 +109,15 @@ func TestWALGatewayCrash(t *testing.T) {
 			t.Fatalf("no trace kept by rule %q: cannot predict the probabilistic decisions (thresholds seen: %v)", rule, th)
 		}
 	}
-	checkWorkloadAfterCrash(t, workload, views, th)
+	checkWorkloadAfterCrash(t, workload, views, th, crashAt)
 	checkStraddlersAfterCrash(t, straddle, views, th, keptBefore, victim)
 }
 
 // checkWorkloadAfterCrash: every trace that must be kept arrived complete, every trace that arrived
 // is complete and has one decision.
-func checkWorkloadAfterCrash(t *testing.T, workload []walTrace, views map[pcommon.TraceID]*walView, th map[string]sampling.Threshold) {
+func checkWorkloadAfterCrash(t *testing.T, workload []walTrace, views map[pcommon.TraceID]*walView, th map[string]sampling.Threshold, crashAt int) {
 	t.Helper()
+	firstLost, lastLost := -1, -1
 	sent, mustKeep, lost := map[walKind]int{}, map[walKind]int{}, map[walKind]int{}
 	var lostIDs []string
 	var arrived, incomplete, mixed, mustKeepSpans, lostSpans, copies, distinct int
@@ -150,6 +151,10 @@ func checkWorkloadAfterCrash(t *testing.T, workload []walTrace, views map[pcommo
 		}
 		if !v.has(tr, 0, 1, 2, 3) {
 			lost[tr.kind]++
+			if firstLost < 0 {
+				firstLost = tr.seq
+			}
+			lastLost = tr.seq
 			if len(lostIDs) < 20 {
 				lostIDs = append(lostIDs, fmt.Sprintf("%s(seq %d, %s, %s)", tr.id, tr.seq, tr.kind, tr.route))
 			}
@@ -162,6 +167,10 @@ func checkWorkloadAfterCrash(t *testing.T, workload []walTrace, views map[pcommo
 	}
 	t.Logf("wal crash: spans of traces that must be kept %d, missing at the sink %d; kept traces incomplete %d, with more than one decision %d",
 		mustKeepSpans, lostSpans, incomplete, mixed)
+	if firstLost >= 0 {
+		t.Logf("wal crash: lost traces were sent from seq %d to %d; the SIGKILL came when seq %d was next (about 2,000 traces/s from the two senders)",
+			firstLost, lastLost, crashAt)
+	}
 	for _, k := range []walKind{walError, walSlow, walSynthetic} {
 		if lost[k] != 0 {
 			t.Errorf("%d of %d %s traces lost", lost[k], sent[k], k)
