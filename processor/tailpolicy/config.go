@@ -267,6 +267,8 @@ func (r *RuleConfig) Validate() error {
 		errs.add("name", "must not be empty")
 	case r.Name[0] == '_':
 		errs.add("name", "%q: names starting with '_' are reserved", r.Name)
+	case r.Name == ruleRetroactive:
+		errs.add("name", "%q is reserved for traces kept from retention after they were dropped", r.Name)
 	}
 	if r.Probability == nil {
 		errs.add("probability", "required (0 to drop, 1 to keep everything)")

@@ -80,6 +80,9 @@ func (s *shard) decide(ts *traceState, idx int, trg trigger, now time.Time) {
 	defer s.releaseScopes(ts)
 	s.recordDecision(ts, idx, keep, trg, now)
 	if !keep {
+		if s.eng.retain != nil {
+			s.retainDropped(ts, trg)
+		}
 		// Chunks and pending records are released as they are.
 		ts.pendingSpans = 0
 		s.cache.dropped.add(ts.id, now)
@@ -156,6 +159,13 @@ func (s *shard) keepTrace(ts *traceState, th sampling.Threshold, idx int) {
 // keepChunk decodes the records of a kept trace into the output, stamped with
 // the rule and threshold, without the duplicates of seen (when non-nil).
 func (s *shard) keepChunk(ts *traceState, chunk []byte, th sampling.Threshold, idx int, seen map[pcommon.SpanID]struct{}) {
+	s.decodeChunk(ts, chunk, &s.out, seen, s.eng.ruleNames[idx], th)
+}
+
+// decodeChunk decodes the records of a trace into out, without the
+// duplicates of seen (when non-nil), stamped with rule and th unless rule is
+// empty (retained dropped spans stay as they came).
+func (s *shard) decodeChunk(ts *traceState, chunk []byte, out *outputBatch, seen map[pcommon.SpanID]struct{}, rule string, th sampling.Threshold) {
 	r := newSpanReader(s.codec, chunk)
 	for {
 		id, si, ok := r.next()
@@ -176,12 +186,14 @@ func (s *shard) keepChunk(ts *traceState, chunk []byte, th sampling.Threshold, i
 			}
 			seen[id] = struct{}{}
 		}
-		dst := s.out.spanSlot(ts.scopes[si].src)
+		dst := out.spanSlot(ts.scopes[si].src)
 		if r.readSpan(id, ts.id, dst) != nil {
 			break
 		}
-		dst.Attributes().PutStr(samplingRuleAttribute, s.eng.ruleNames[idx])
-		s.stampThreshold(dst, th)
+		if rule != "" {
+			dst.Attributes().PutStr(samplingRuleAttribute, rule)
+			s.stampThreshold(dst, th)
+		}
 	}
 	if r.err != nil {
 		// Cannot happen for bytes this shard wrote; never silently.

@@ -67,6 +67,10 @@ type engine struct {
 	keptScaled atomic.Int64  // kept spans by probabilistic rules
 
 	teams *teamBudgets // nil without team_budgets.teams
+
+	// retain is the ring of dropped traces (nil without
+	// wal.retain_dropped), set by Start before the workers run.
+	retain *retention
 }
 
 func (e *engine) budgetScale() float64 { return math.Float64frombits(e.scaleBits.Load()) }
@@ -252,12 +256,15 @@ func (p *tailPolicy) Start(_ context.Context, host component.Host) error {
 		p.workers.Add(1)
 		go p.runForwarder(i)
 	}
+	if err := p.startRetention(); err != nil {
+		p.closeOutputs()
+		return err
+	}
 	if p.cfg.WAL.enabled() {
 		// Replayed before any data is accepted: the receivers start after us.
 		if err := p.recoverWAL(p.clock.Now()); err != nil {
-			for _, out := range p.outputs {
-				close(out)
-			}
+			p.closeOutputs()
+			p.stopRetention()
 			return err
 		}
 		p.workers.Add(1)
@@ -294,6 +301,7 @@ func (p *tailPolicy) Shutdown(ctx context.Context) error {
 	go func() {
 		p.workers.Wait()
 		p.closeWAL()
+		p.stopRetention()
 		close(done)
 	}()
 	select {
@@ -477,6 +485,10 @@ func (p *tailPolicy) runForwarder(i int) {
 	tel := p.eng.tel
 	lost := 0
 	for b := range p.outputs[i] {
+		if b.done != nil {
+			p.forwardRetroactive(b)
+			continue
+		}
 		td := b.td
 		spans := td.SpanCount()
 		if p.fwdCtx.Err() != nil {

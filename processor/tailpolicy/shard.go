@@ -46,11 +46,13 @@ type shard struct {
 	evictAt    int64
 	evictTo    int64
 
-	out      outputBatch
-	emit     func(ptrace.Traces)
-	scratch  ptrace.Span
-	scaleFor []float64 // per team slot
-	scaled   [][]sampling.Threshold
+	out outputBatch
+	// retainOut gathers a dropped trace's spans for retention (retention.go).
+	retainOut outputBatch
+	emit      func(ptrace.Traces)
+	scratch   ptrace.Span
+	scaleFor  []float64 // per team slot
+	scaled    [][]sampling.Threshold
 
 	wal   *shardWAL // nil without wal.directory
 	index int       // among the workers
@@ -110,7 +112,11 @@ func (s *shard) ingest(batch []spanRef, now time.Time) {
 			}
 			if s.cache.dropped.contains(id, now) {
 				eng.tel.lateSpan(lateDropped)
-				s.release(ref)
+				if eng.retain != nil {
+					s.retainLate(ref, now)
+				} else {
+					s.release(ref)
+				}
 				continue
 			}
 			if state != stateNormal {

@@ -53,11 +53,16 @@ type bufferReport struct {
 	LimitBytes int64 `json:"limit_bytes"`
 }
 
-// registerStatus registers both providers; the returned function removes them.
+// registerStatus registers the providers (retention's only with
+// wal.retain_dropped); the returned function removes them.
 func (p *tailPolicy) registerStatus(host component.Host) func() {
 	undoTail := statusapi.Register(host, p.id, statusapi.KindTail, statusapi.ProviderFunc(func() any { return p.tailReport() }))
 	undoSummary := statusapi.Register(host, p.id, statusapi.KindSummary, statusapi.ProviderFunc(func() any { return p.summary() }))
-	return func() { undoTail(); undoSummary() }
+	undoRetention := func() {}
+	if p.eng.retain != nil {
+		undoRetention = statusapi.Register(host, p.id, statusapi.KindTailRetention, retentionProvider{p})
+	}
+	return func() { undoTail(); undoSummary(); undoRetention() }
 }
 
 // configuredRoutes are the routes the rules name: shown verbatim.

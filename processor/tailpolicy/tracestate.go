@@ -30,6 +30,12 @@ const samplingRuleAttribute = "sampling.rule"
 // stampThreshold writes `ot=th:<T>` into the span's tracestate, keeping other
 // vendors' entries and never lowering a stricter incoming threshold.
 func (s *shard) stampThreshold(span ptrace.Span, th sampling.Threshold) {
+	s.eng.stampThreshold(span, th)
+}
+
+// stampThreshold is shard.stampThreshold for callers outside the workers
+// (retroactive keeps): it reads only what the workers never write.
+func (e *engine) stampThreshold(span ptrace.Span, th sampling.Threshold) {
 	ts := span.TraceState()
 	raw := ts.AsRaw()
 	var w3c sampling.W3CTraceState
@@ -39,11 +45,11 @@ func (s *shard) stampThreshold(span ptrace.Span, th sampling.Threshold) {
 		if err != nil {
 			// Unusable downstream too (W3C lets a participant discard an invalid
 			// tracestate): replaced, so that the span still carries its th.
-			s.eng.tel.badInput(badUnparseableTracestate, 1)
+			e.tel.badInput(badUnparseableTracestate, 1)
 		}
 	}
 	if raw == "" || err != nil {
-		tv, ok := s.eng.tvalues[th]
+		tv, ok := e.tvalues[th]
 		if !ok {
 			tv = "ot=th:" + th.TValue() // not memoised: th may come from a client
 		}

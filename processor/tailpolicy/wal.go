@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/otelcol-warden/otelcol-warden/processor/tailpolicy/internal/retain"
 )
 
 // WALConfig makes the buffer survive a crash (issue 13): accepted spans and
@@ -59,6 +61,11 @@ func (c *WALConfig) enabled() bool { return c.Directory != "" }
 
 func (c *WALConfig) logDir() string { return filepath.Join(c.Directory, "log") }
 
+// retaining says whether dropped traces are retained.
+func (c *WALConfig) retaining() bool { return c.enabled() && c.RetainDropped.MaxBytes > 0 }
+
+func (c *WALConfig) retainedDir() string { return filepath.Join(c.Directory, "retained") }
+
 // syncInterval parses Sync: always is 0, never is -1.
 func (c *WALConfig) syncInterval() (time.Duration, error) {
 	switch c.Sync {
@@ -102,6 +109,9 @@ func (c *RetainDroppedConfig) Validate() error {
 		errs.add("max_bytes", "must not be negative, got %d", c.MaxBytes)
 	}
 	if c.MaxBytes > 0 {
+		if c.MaxBytes < retain.MinMaxBytes {
+			errs.add("max_bytes", "%d is below the minimum of %d (64 KiB)", c.MaxBytes, retain.MinMaxBytes)
+		}
 		errs.positive("max_age", c.MaxAge)
 	}
 	return errs.join()

@@ -267,6 +267,9 @@ type ingestBatch struct {
 type fwdBatch struct {
 	td         ptrace.Traces
 	round, seq uint64
+	// done, for a retroactive keep (retroactive.go), receives the next
+	// consumer's answer; such a batch is no round's.
+	done chan error
 }
 
 func (s *shard) fwdBatchOf(td ptrace.Traces) fwdBatch {

@@ -25,33 +25,39 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                                  metric.Meter
-	mu                                     sync.Mutex
-	registrations                          []metric.Registration
-	ProcessorTailPolicyBadInput            metric.Int64Counter
-	ProcessorTailPolicyBaselineQuantile    metric.Float64ObservableGauge
-	ProcessorTailPolicyBaselineRoutes      metric.Int64ObservableGauge
-	ProcessorTailPolicyBudgetScale         metric.Float64ObservableGauge
-	ProcessorTailPolicyBufferedBytes       metric.Int64ObservableGauge
-	ProcessorTailPolicyBufferedTraces      metric.Int64ObservableGauge
-	ProcessorTailPolicyDecisionLag         metric.Int64Histogram
-	ProcessorTailPolicyDownstreamErrors    metric.Int64Counter
-	ProcessorTailPolicyEvictions           metric.Int64Counter
-	ProcessorTailPolicyLateSpans           metric.Int64Counter
-	ProcessorTailPolicyOverloadState       metric.Int64ObservableGauge
-	ProcessorTailPolicyOverloadTransitions metric.Int64Counter
-	ProcessorTailPolicyRefusedSpans        metric.Int64Counter
-	ProcessorTailPolicySpans               metric.Int64Counter
-	ProcessorTailPolicyTeamThrottlings     metric.Int64Counter
-	ProcessorTailPolicyTraceTimeInBuffer   metric.Int64Histogram
-	ProcessorTailPolicyTraces              metric.Int64Counter
-	ProcessorTailPolicyWalBytes            metric.Int64ObservableGauge
-	ProcessorTailPolicyWalFsyncDuration    metric.Float64Histogram
-	ProcessorTailPolicyWalReplayedSpans    metric.Int64Counter
-	ProcessorTailPolicyWalReplayedTraces   metric.Int64Counter
-	ProcessorTailPolicyWalSegments         metric.Int64ObservableGauge
-	ProcessorTailPolicyWalSkippedSegments  metric.Int64Counter
-	ProcessorTailPolicyWalTruncatedRecords metric.Int64Counter
+	meter                                   metric.Meter
+	mu                                      sync.Mutex
+	registrations                           []metric.Registration
+	ProcessorTailPolicyBadInput             metric.Int64Counter
+	ProcessorTailPolicyBaselineQuantile     metric.Float64ObservableGauge
+	ProcessorTailPolicyBaselineRoutes       metric.Int64ObservableGauge
+	ProcessorTailPolicyBudgetScale          metric.Float64ObservableGauge
+	ProcessorTailPolicyBufferedBytes        metric.Int64ObservableGauge
+	ProcessorTailPolicyBufferedTraces       metric.Int64ObservableGauge
+	ProcessorTailPolicyDecisionLag          metric.Int64Histogram
+	ProcessorTailPolicyDownstreamErrors     metric.Int64Counter
+	ProcessorTailPolicyEvictions            metric.Int64Counter
+	ProcessorTailPolicyLateSpans            metric.Int64Counter
+	ProcessorTailPolicyOverloadState        metric.Int64ObservableGauge
+	ProcessorTailPolicyOverloadTransitions  metric.Int64Counter
+	ProcessorTailPolicyRefusedSpans         metric.Int64Counter
+	ProcessorTailPolicyRetainSkippedSpans   metric.Int64Counter
+	ProcessorTailPolicyRetainedBytes        metric.Int64ObservableGauge
+	ProcessorTailPolicyRetainedCorruptions  metric.Int64Counter
+	ProcessorTailPolicyRetainedSpans        metric.Int64Counter
+	ProcessorTailPolicyRetainedTraces       metric.Int64ObservableGauge
+	ProcessorTailPolicyRetroactiveKeptSpans metric.Int64Counter
+	ProcessorTailPolicySpans                metric.Int64Counter
+	ProcessorTailPolicyTeamThrottlings      metric.Int64Counter
+	ProcessorTailPolicyTraceTimeInBuffer    metric.Int64Histogram
+	ProcessorTailPolicyTraces               metric.Int64Counter
+	ProcessorTailPolicyWalBytes             metric.Int64ObservableGauge
+	ProcessorTailPolicyWalFsyncDuration     metric.Float64Histogram
+	ProcessorTailPolicyWalReplayedSpans     metric.Int64Counter
+	ProcessorTailPolicyWalReplayedTraces    metric.Int64Counter
+	ProcessorTailPolicyWalSegments          metric.Int64ObservableGauge
+	ProcessorTailPolicyWalSkippedSegments   metric.Int64Counter
+	ProcessorTailPolicyWalTruncatedRecords  metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -146,6 +152,36 @@ func (builder *TelemetryBuilder) RegisterProcessorTailPolicyOverloadStateCallbac
 		cb(ctx, &observerInt64{inst: builder.ProcessorTailPolicyOverloadState, obs: o})
 		return nil
 	}, builder.ProcessorTailPolicyOverloadState)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorTailPolicyRetainedBytesCallback sets callback for observable ProcessorTailPolicyRetainedBytes metric.
+func (builder *TelemetryBuilder) RegisterProcessorTailPolicyRetainedBytesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorTailPolicyRetainedBytes, obs: o})
+		return nil
+	}, builder.ProcessorTailPolicyRetainedBytes)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorTailPolicyRetainedTracesCallback sets callback for observable ProcessorTailPolicyRetainedTraces metric.
+func (builder *TelemetryBuilder) RegisterProcessorTailPolicyRetainedTracesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorTailPolicyRetainedTraces, obs: o})
+		return nil
+	}, builder.ProcessorTailPolicyRetainedTraces)
 	if err != nil {
 		return err
 	}
@@ -299,6 +335,42 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ProcessorTailPolicyRefusedSpans, err = builder.meter.Int64Counter(
 		"otelcol_processor_tail_policy_refused_spans",
 		metric.WithDescription("Spans refused with a retryable error (back-pressure), by reason. [Development]"),
+		metric.WithUnit("{spans}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyRetainSkippedSpans, err = builder.meter.Int64Counter(
+		"otelcol_processor_tail_policy_retain_skipped_spans",
+		metric.WithDescription("Spans of dropped traces not retained, because the retention writer's queue was full, the trace was larger than a segment, or the write failed. [Development]"),
+		metric.WithUnit("{spans}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyRetainedBytes, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_tail_policy_retained_bytes",
+		metric.WithDescription("Bytes of retained dropped traces on disk (wal.retain_dropped.max_bytes bounds them). [Development]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyRetainedCorruptions, err = builder.meter.Int64Counter(
+		"otelcol_processor_tail_policy_retained_corruptions",
+		metric.WithDescription("Damage found in the retention ring - torn tails cut off and segments skipped at start-up, records failing their checksum when read. [Development]"),
+		metric.WithUnit("{records}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyRetainedSpans, err = builder.meter.Int64Counter(
+		"otelcol_processor_tail_policy_retained_spans",
+		metric.WithDescription("Spans of dropped traces (and late spans of dropped traces) written to the retention ring on disk (wal.retain_dropped). [Development]"),
+		metric.WithUnit("{spans}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyRetainedTraces, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_tail_policy_retained_traces",
+		metric.WithDescription("Dropped traces retained on disk. [Development]"),
+		metric.WithUnit("{traces}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorTailPolicyRetroactiveKeptSpans, err = builder.meter.Int64Counter(
+		"otelcol_processor_tail_policy_retroactive_kept_spans",
+		metric.WithDescription("Retained spans sent on to the next consumer by a retroactive keep (warden_status POST /api/v1/tail/keep), marked sampling.rule=retroactive. [Development]"),
 		metric.WithUnit("{spans}"),
 	)
 	errs = errors.Join(errs, err)

@@ -44,6 +44,14 @@ func TestSetupTelemetry(t *testing.T) {
 		observer.Observe(1)
 		return nil
 	}))
+	require.NoError(t, tb.RegisterProcessorTailPolicyRetainedBytesCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
+	require.NoError(t, tb.RegisterProcessorTailPolicyRetainedTracesCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
 	require.NoError(t, tb.RegisterProcessorTailPolicyWalBytesCallback(func(_ context.Context, observer metric.Int64Observer) error {
 		observer.Observe(1)
 		return nil
@@ -59,6 +67,10 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorTailPolicyLateSpans.Add(context.Background(), 1)
 	tb.ProcessorTailPolicyOverloadTransitions.Add(context.Background(), 1)
 	tb.ProcessorTailPolicyRefusedSpans.Add(context.Background(), 1)
+	tb.ProcessorTailPolicyRetainSkippedSpans.Add(context.Background(), 1)
+	tb.ProcessorTailPolicyRetainedCorruptions.Add(context.Background(), 1)
+	tb.ProcessorTailPolicyRetainedSpans.Add(context.Background(), 1)
+	tb.ProcessorTailPolicyRetroactiveKeptSpans.Add(context.Background(), 1)
 	tb.ProcessorTailPolicySpans.Add(context.Background(), 1)
 	tb.ProcessorTailPolicyTeamThrottlings.Add(context.Background(), 1)
 	tb.ProcessorTailPolicyTraceTimeInBuffer.Record(context.Background(), 1)
@@ -105,6 +117,24 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorTailPolicyRefusedSpans(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyRetainSkippedSpans(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyRetainedBytes(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyRetainedCorruptions(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyRetainedSpans(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyRetainedTraces(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorTailPolicyRetroactiveKeptSpans(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorTailPolicySpans(t, testTel,
