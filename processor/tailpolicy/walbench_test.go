@@ -6,6 +6,7 @@ package tailpolicy
 import (
 	"context"
 	"encoding/binary"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -159,6 +160,16 @@ func TestWALRecoveryTime(t *testing.T) {
 	require.NoError(t, p.Shutdown(context.Background()))
 }
 
+// undecidedRequests is how many of the last requests stay undecided
+// (TAIL_POLICY_WAL_RECOVERY_UNDECIDED=all: every one, as in a log of an
+// instance killed with a full buffer).
+var undecidedRequests = func() int {
+	if os.Getenv("TAIL_POLICY_WAL_RECOVERY_UNDECIDED") == "all" {
+		return math.MaxInt
+	}
+	return 100
+}()
+
 // writeRecoveryLog appends http requests, each followed by the decisions of
 // its traces (5% kept) and their hand-on, until the log holds size bytes.
 func writeRecoveryLog(t *testing.T, cfg *Config, size int64) (spans int, bytes int64) {
@@ -177,7 +188,7 @@ func writeRecoveryLog(t *testing.T, cfg *Config, size int64) (spans int, bytes i
 			pending = append(pending, td)
 			at = at.Add(time.Millisecond)
 		}
-		for len(pending) > 100 {
+		for len(pending) > undecidedRequests {
 			appendDecided(t, w, pending[0], at)
 			pending = pending[1:]
 		}

@@ -51,15 +51,17 @@ func FuzzWALRecord(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, rec []byte) {
-		r := newReplay(p)
-		r.index = newReplayIndex()
-		require.NoError(t, r.index.record(rec))
+		idx := newReplayIndex()
+		require.NoError(t, idx.record(rec))
+		r := newReplay(p, idx)
+		r.start()
 		require.NoError(t, r.record(rec))
+		r.stop()
 		if len(rec) > 0 {
 			_, _, _ = decodeDecisions(rec[1:])
 			_, _ = decodeCaches(rec[1:])
 			_, _ = decodeHanded(rec[1:])
-			_, _ = r.index.skippable(rec[1:], 0)
+			_, _ = idx.skippable(rec[1:], 0)
 		}
 	})
 }
@@ -89,17 +91,23 @@ func TestWALRecordsRoundTrip(t *testing.T) {
 	// Into a fresh processor: the caches come back.
 	p2, err := newTailPolicy(metadatatest.NewSettings(tt), cfg, consumertest.NewNop(), &fakeClock{now: t0})
 	require.NoError(t, err)
-	r := newReplay(p2)
+	idx := newReplayIndex()
+	for _, s := range seeds {
+		require.NoError(t, idx.record(s))
+	}
+	r := newReplay(p2, idx)
+	r.start()
 	for _, s := range seeds {
 		require.NoError(t, r.record(s))
 	}
+	r.stop()
 	require.Zero(t, r.bad)
 	require.True(t, p2.shards[0].cache.dropped.contains(traceID(3, droppedRnd), t0.Add(time.Second)))
 	_, ok := p2.shards[0].cache.kept.Get(traceID(2, keptRnd))
 	require.True(t, ok)
 	require.Equal(t, 1, r.spans)
-	require.Empty(t, r.pending, "the spans' trace is decided by the D record")
-	require.Empty(t, r.rounds, "and its round handed on by the H record")
+	require.Empty(t, r.workers[0].pending, "the spans' trace is decided by the D record")
+	require.Empty(t, r.workers[0].rounds, "and its round handed on by the H record")
 }
 
 // TestReplayIndexSkipsOnlySettledRecords: an S record is skipped when its

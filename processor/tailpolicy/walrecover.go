@@ -6,7 +6,7 @@ package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor
 import (
 	"context"
 	"fmt"
-	"slices"
+	"sync"
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
@@ -17,28 +17,55 @@ import (
 	"github.com/otelcol-warden/otelcol-warden/processor/tailpolicy/internal/wal"
 )
 
-// replay rebuilds the processor's state from the log, record by record, as
-// the workers built it: spans of undecided traces are gathered with their
-// arrival times, decisions go into the caches (so that later spans of a
-// decided trace follow it, as late spans did), kept traces wait for their
-// round's H record, and cache snapshots restore the caches.
+// replay rebuilds the processor's state from the log in two passes. The
+// first (while wal.Open truncates a torn tail) indexes where each trace was
+// decided (walindex.go). The second reads the records in order and hands
+// each worker its part, which that worker's replay goroutine applies as its
+// worker would have: spans of traces the log never decides are ingested at
+// once with their arrival times (into the compact buffer, so the decoded
+// request is released); spans of traces decided later wait for their
+// decision; decisions go into the caches, so later spans of a decided trace
+// follow it as late spans did; kept traces wait for their round's H record;
+// cache snapshots restore the caches. The workers replay in parallel.
 type replay struct {
 	p        *tailPolicy
-	index    *replayIndex // the first pass; nil: decode every S record
-	pos      int          // records seen
+	index    *replayIndex
+	pos      int // records seen
 	ruleIdx  map[string]int
-	pending  map[pcommon.TraceID]*replayTrace
-	rounds   map[uint64][]replayKept
-	late     []replayKept
-	arrivals []time.Time
+	workers  []*workerReplay
 	maxRound uint64
 	spans    int
 	bad      int
+	done     sync.WaitGroup
+}
+
+// workerReplay is one worker's replay, on its own goroutine.
+type workerReplay struct {
+	r        *replay
+	sh       *shard
+	in       chan replayMsg
+	pending  map[pcommon.TraceID]*replayTrace
+	rounds   map[uint64][]replayKept
+	late     []replayKept
+	arrivals []time.Time // of the records pending spans came in
+	stream   []spanRef   // scratch: spans to ingest now
+}
+
+// replayMsg is one record's part for one worker: spans, decisions, a
+// hand-on or cache entries.
+type replayMsg struct {
+	kind   byte
+	refs   []spanRef
+	at     time.Time
+	pos    int
+	decs   []walDecision
+	round  uint64
+	filter *walCaches
 }
 
 type replayRef struct {
 	ref spanRef
-	rec int // index into arrivals
+	rec int // index into workerReplay.arrivals
 }
 
 type replayTrace struct {
@@ -52,25 +79,28 @@ type replayKept struct {
 	rule int
 }
 
-func newReplay(p *tailPolicy) *replay {
-	r := &replay{p: p, ruleIdx: map[string]int{}, pending: map[pcommon.TraceID]*replayTrace{}, rounds: map[uint64][]replayKept{}}
+func newReplay(p *tailPolicy, index *replayIndex) *replay {
+	r := &replay{p: p, index: index, ruleIdx: map[string]int{}}
 	for i, name := range p.eng.ruleNames {
 		r.ruleIdx[name] = i
+	}
+	for _, sh := range p.shards {
+		r.workers = append(r.workers, &workerReplay{
+			r: r, sh: sh, in: make(chan replayMsg, 64),
+			pending: map[pcommon.TraceID]*replayTrace{}, rounds: map[uint64][]replayKept{},
+		})
 	}
 	return r
 }
 
-// recoverWAL opens the log, replays it and hands the result to the workers
-// (which are not running yet): kept traces whose forwarding was not
-// confirmed are forwarded again, undecided traces are buffered with their
-// original arrival times and those past their deadline decided at once.
+// recoverWAL opens the log and replays it before the workers run: kept
+// traces whose forwarding was not confirmed are forwarded again, undecided
+// traces are buffered with their original arrival times and those past their
+// deadline decided at once.
 func (p *tailPolicy) recoverWAL(now time.Time) error {
 	start := time.Now()
-	r := newReplay(p)
-	if idx := newReplayIndex(); wal.Scan(p.cfg.WAL.logDir(), idx.record) == nil {
-		r.index = idx
-	}
-	l, st, err := wal.Open(p.cfg.WAL.logDir(), p.cfg.WAL.SegmentBytes, r.record)
+	idx := newReplayIndex()
+	l, st, err := wal.Open(p.cfg.WAL.logDir(), p.cfg.WAL.SegmentBytes, idx.record)
 	if err != nil {
 		return fmt.Errorf("tail_policy: wal: %w", err)
 	}
@@ -78,14 +108,15 @@ func (p *tailPolicy) recoverWAL(now time.Time) error {
 	if err := p.registerWALGauges(); err != nil {
 		return err
 	}
-	p.walRounds.Store(r.maxRound)
 	for _, sh := range p.shards {
 		sh.wal = newShardWAL(p.wal, &p.walRounds)
 		sh.wal.seg = l.First() // what replay rebuilds pins the old segments
 	}
-	traces := len(r.pending)
-	r.forwardUnconfirmed(now)
-	r.rebuild(now)
+	r := newReplay(p, idx)
+	traces, err := r.run(l.Segment(), now)
+	if err != nil {
+		return fmt.Errorf("tail_policy: wal: %w", err)
+	}
 	ctx := context.Background()
 	p.tb.ProcessorTailPolicyWalReplayedSpans.Add(ctx, int64(r.spans))
 	p.tb.ProcessorTailPolicyWalReplayedTraces.Add(ctx, int64(traces))
@@ -100,8 +131,47 @@ func (p *tailPolicy) recoverWAL(now time.Time) error {
 	return nil
 }
 
-// record replays one record; a malformed one (its CRC held, so this is a
-// bug or a foreign file) is counted and skipped, never a failure to start.
+// run is the second pass over the segments before end; it returns the
+// number of traces left undecided by the log.
+func (r *replay) run(end int, now time.Time) (int, error) {
+	r.start()
+	err := wal.ScanBefore(r.p.cfg.WAL.logDir(), end, r.record)
+	r.stop()
+	r.p.walRounds.Store(r.maxRound)
+	traces := 0
+	for _, w := range r.workers {
+		traces += int(w.sh.traceCount.Load()) + len(w.pending)
+	}
+	if err != nil {
+		return traces, err
+	}
+	var wg sync.WaitGroup
+	for _, w := range r.workers {
+		wg.Add(1)
+		go func() { defer wg.Done(); w.finish(now) }()
+	}
+	wg.Wait()
+	return traces, nil
+}
+
+// start runs the workers' replay goroutines; stop waits until they applied
+// everything record sent them.
+func (r *replay) start() {
+	for _, w := range r.workers {
+		r.done.Add(1)
+		go func() { defer r.done.Done(); w.run() }()
+	}
+}
+
+func (r *replay) stop() {
+	for _, w := range r.workers {
+		close(w.in)
+	}
+	r.done.Wait()
+}
+
+// record routes one record; a malformed one (its CRC held, so this is a bug
+// or a foreign file) is counted and skipped, never a failure to start.
 func (r *replay) record(rec []byte) error {
 	pos := r.pos
 	r.pos++
@@ -118,7 +188,9 @@ func (r *replay) record(rec []byte) error {
 	case recHanded:
 		var round uint64
 		if round, err = decodeHanded(rec[1:]); err == nil {
-			delete(r.rounds, round)
+			for _, w := range r.workers {
+				w.in <- replayMsg{kind: recHanded, round: round}
+			}
 		}
 	case recCaches:
 		err = r.cachesRecord(rec[1:])
@@ -136,38 +208,19 @@ func (r *replay) spansRecord(b []byte, pos int) error {
 	if err != nil {
 		return err
 	}
-	if r.index != nil {
-		if skip, spans := r.index.skippable(proto, pos); skip {
-			r.spans += spans
-			return nil
-		}
+	if skip, spans := r.index.skippable(proto, pos); skip {
+		r.spans += spans
+		return nil
 	}
 	var u ptrace.ProtoUnmarshaler
 	td, err := u.UnmarshalTraces(proto)
 	if err != nil {
 		return err
 	}
-	rec := len(r.arrivals)
-	r.arrivals = append(r.arrivals, at)
-	for w, batch := range r.p.split(td) {
-		sh := r.p.shards[w]
-		for _, ref := range batch {
-			r.spans++
-			id := ref.span.TraceID()
-			if t := r.pending[id]; t != nil {
-				t.refs = append(t.refs, replayRef{ref, rec})
-				continue
-			}
-			if d, ok := sh.cache.kept.Get(id); ok {
-				// Forwarded as a late span then; whether the next consumer took
-				// it is not logged, so it is forwarded again.
-				r.late = append(r.late, replayKept{id: id, refs: []spanRef{ref}, th: d.threshold, rule: int(d.rule)})
-				continue
-			}
-			if sh.cache.dropped.contains(id, at) {
-				continue
-			}
-			r.pending[id] = &replayTrace{refs: []replayRef{{ref, rec}}}
+	for i, batch := range r.p.split(td) {
+		r.spans += len(batch)
+		if len(batch) > 0 {
+			r.workers[i].in <- replayMsg{kind: recSpans, refs: batch, at: at, pos: pos}
 		}
 	}
 	return nil
@@ -179,22 +232,39 @@ func (r *replay) decisionsRecord(b []byte) error {
 		return err
 	}
 	r.maxRound = max(r.maxRound, round)
+	byWorker := make([][]walDecision, len(r.workers))
 	for _, d := range ds {
-		idx := r.rule(d.rule)
-		sh := r.p.shards[shardIndex(d.id, len(r.p.shards))]
-		if !d.keep {
-			sh.cache.dropped.add(d.id, d.at)
-			delete(r.pending, d.id)
-			continue
+		w := shardIndex(d.id, len(r.workers))
+		byWorker[w] = append(byWorker[w], d)
+	}
+	for w, decs := range byWorker {
+		if len(decs) > 0 {
+			r.workers[w].in <- replayMsg{kind: recDecisions, decs: decs, round: round}
 		}
-		sh.cache.kept.Add(d.id, keptDecision{threshold: d.th, rule: uint16(idx)})
-		if t := r.pending[d.id]; t != nil {
-			delete(r.pending, d.id)
-			k := replayKept{id: d.id, th: d.th, rule: idx}
-			for _, ref := range t.refs {
-				k.refs = append(k.refs, ref.ref)
-			}
-			r.rounds[round] = append(r.rounds[round], k)
+	}
+	return nil
+}
+
+// cachesRecord restores a worker's caches from a checkpoint's snapshot. The
+// dropped filter is restored only into the same worker layout; kept
+// decisions are exact and go to whichever worker owns the id now.
+func (r *replay) cachesRecord(b []byte) error {
+	c, err := decodeCaches(b)
+	if err != nil {
+		return err
+	}
+	n := len(r.workers)
+	if c.workers == n && c.worker < n {
+		r.workers[c.worker].in <- replayMsg{kind: recCaches, filter: &c}
+	}
+	byWorker := make([][]walDecision, n)
+	for _, d := range c.kept {
+		w := shardIndex(d.id, n)
+		byWorker[w] = append(byWorker[w], d)
+	}
+	for w, kept := range byWorker {
+		if len(kept) > 0 {
+			r.workers[w].in <- replayMsg{kind: recCaches, decs: kept}
 		}
 	}
 	return nil
@@ -207,81 +277,4 @@ func (r *replay) rule(name string) int {
 		return idx
 	}
 	return len(r.p.eng.rules.rules) - 1
-}
-
-// cachesRecord restores a worker's caches from a checkpoint's snapshot. The
-// dropped filter is restored only into the same worker layout; kept
-// decisions are exact and go to whichever worker owns the id now.
-func (r *replay) cachesRecord(b []byte) error {
-	c, err := decodeCaches(b)
-	if err != nil {
-		return err
-	}
-	n := len(r.p.shards)
-	if c.workers == n && c.worker < n {
-		f := r.p.shards[c.worker].cache.dropped
-		gens := []*bloomFilter{&f.current, &f.previous}
-		if c.capacity == f.capacity && len(c.gens[0].words) == len(f.current.bits) && len(c.gens[1].words) == len(f.previous.bits) {
-			for g, gen := range gens {
-				copy(gen.bits, c.gens[g].words)
-				gen.count = c.gens[g].count
-			}
-			f.rotatedAt = c.rotatedAt
-		}
-	}
-	for _, d := range c.kept {
-		sh := r.p.shards[shardIndex(d.id, n)]
-		sh.cache.kept.Add(d.id, keptDecision{threshold: d.th, rule: uint16(r.rule(d.rule))})
-	}
-	return nil
-}
-
-// forwardUnconfirmed forwards again the kept traces whose round has no H
-// record, and logs their decisions anew so that a second crash knows them.
-func (r *replay) forwardUnconfirmed(now time.Time) {
-	var all []replayKept
-	for _, ks := range r.rounds {
-		all = append(all, ks...)
-	}
-	all = append(all, r.late...)
-	n := len(r.p.shards)
-	for _, k := range all {
-		sh := r.p.shards[shardIndex(k.id, n)]
-		for _, ref := range k.refs {
-			sh.keep(ref, k.th, k.rule)
-		}
-		sh.walLogDecision(k.id, k.rule, true, k.th, now)
-		sh.walKeptSpan()
-	}
-	for _, sh := range r.p.shards {
-		sh.flush()
-	}
-}
-
-// rebuild buffers the undecided traces' spans in log order, each record's
-// with its arrival time, then decides those past their deadline.
-func (r *replay) rebuild(now time.Time) {
-	var refs []replayRef
-	for _, t := range r.pending {
-		refs = append(refs, t.refs...)
-	}
-	slices.SortStableFunc(refs, func(a, b replayRef) int { return a.rec - b.rec })
-	n := len(r.p.shards)
-	batches := make([][]spanRef, n)
-	for i := 0; i < len(refs); {
-		rec := refs[i].rec
-		for ; i < len(refs) && refs[i].rec == rec; i++ {
-			w := shardIndex(refs[i].ref.span.TraceID(), n)
-			batches[w] = append(batches[w], refs[i].ref)
-		}
-		for w, b := range batches {
-			if len(b) > 0 {
-				r.p.shards[w].ingest(b, r.arrivals[rec])
-				batches[w] = b[:0]
-			}
-		}
-	}
-	for _, sh := range r.p.shards {
-		sh.expire(now)
-	}
 }

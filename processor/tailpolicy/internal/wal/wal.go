@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -120,6 +121,12 @@ func Open(dir string, segmentSize int64, replay func(rec []byte) error) (*Log, R
 // changes nothing: no truncation, no new segment. A caller that needs two
 // passes (an index first) scans, then opens.
 func Scan(dir string, fn func(rec []byte) error) error {
+	return ScanBefore(dir, math.MaxInt, fn)
+}
+
+// ScanBefore is Scan of the segments with an index below end (for instance
+// those before the one an open Log writes to).
+func ScanBefore(dir string, end int, fn func(rec []byte) error) error {
 	segs, err := segments(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -129,6 +136,9 @@ func Scan(dir string, fn func(rec []byte) error) error {
 	}
 	var st ReplayStats
 	for _, s := range segs {
+		if s >= end {
+			break
+		}
 		if _, _, err := replaySegment(segmentPath(dir, s), fn, &st); err != nil {
 			return err
 		}
