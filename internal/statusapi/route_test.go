@@ -48,3 +48,20 @@ func TestReportNameKeepsRouteTemplates(t *testing.T) {
 	assert.Equal(t, "/api/users/{id}", ReportName("/api/users/{id}", nil))
 	assert.Equal(t, HashedName("/users/jane.doe@example.com"), ReportName("/users/jane.doe@example.com", nil))
 }
+
+func FuzzSafeRoute(f *testing.F) {
+	for _, s := range []string{"/api/users/{id}", "GET /orders/{id}", "/users/jane@example.com", "/users/12345", "/t/:id/*"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !SafeRoute(s) {
+			return
+		}
+		if strings.ContainsAny(s, "@\n") || hasDigitRun(s, 4) || strings.Contains(s, "pii:") || len(s) > maxRouteLen {
+			t.Fatalf("SafeRoute(%q) accepted a value", s)
+		}
+		if ReportName(s, nil) != s {
+			t.Fatalf("ReportName(%q) hashed a safe route", s)
+		}
+	})
+}
