@@ -130,7 +130,7 @@ func snapshotFigures(kind, key string, snap map[string]any, set func(provider, m
 // pageFigure is one [data-metric] of a report section as the browser shows it.
 type pageFigure struct {
 	Kind, Provider, Metric, Value, Text string
-	Left, Right, Width                float64
+	Left, Right, Width                  float64
 }
 
 const readFigures = `Array.from(document.querySelectorAll('section.report [data-provider] [data-metric]')).map(e => {
