@@ -106,6 +106,8 @@ func (p *tailPolicy) recoverWAL(now time.Time) error {
 	}
 	p.wal = newWALLog(l, p.cfg.WAL, p.tb, p.logger)
 	if err := p.registerWALGauges(); err != nil {
+		_ = l.Close()
+		p.wal = nil
 		return err
 	}
 	for _, sh := range p.shards {
@@ -115,6 +117,9 @@ func (p *tailPolicy) recoverWAL(now time.Time) error {
 	r := newReplay(p, idx)
 	traces, err := r.run(l.Segment(), now)
 	if err != nil {
+		// Closed as it is (the forwarders may still hold it): a closed log
+		// refuses appends, so Shutdown cannot compact a log not replayed.
+		_ = p.wal.close()
 		return fmt.Errorf("tail_policy: wal: %w", err)
 	}
 	ctx := context.Background()
