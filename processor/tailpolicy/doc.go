@@ -31,6 +31,7 @@
 //	walrecord.go            the log's record types and their decoding
 //	walround.go             a worker's decisions and segment references
 //	walcheckpoint.go        deleting segments, carrying the caches forward
-//	walrecover.go           replay in Start
+//	walrecover.go           replay in Start: the passes, routing records
+//	walreplay.go            one worker's replay
 //	walindex.go             replay's first pass: which records it can skip
 package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor/tailpolicy"
