@@ -76,7 +76,7 @@ func providerBlock(kind statusapi.Kind, ps providerSnapshot, past []collection) 
 	case statusapi.KindTail:
 		view = tailViewOf(ps.Snapshot, key, past)
 	case statusapi.KindCardinality:
-		view = cardinalityViewOf(ps.Snapshot)
+		view = cardinalityViewOf(ps.Snapshot, key, past)
 	case statusapi.KindPII:
 		view = piiViewOf(ps.Snapshot, key, past)
 	case statusapi.KindLogs:

@@ -1,6 +1,9 @@
 package wardenstatus // import "github.com/otelcol-warden/otelcol-warden/extension/wardenstatus"
 
-import "fmt"
+import (
+	"fmt"
+	"html/template"
+)
 
 // The cardinality section: cardinality_guard's report in Prometheus' /api/v1/status/tsdb shape
 // (headStats, seriesCountByMetricName, labelValueCountByLabelName, ...) plus its own findings:
@@ -52,6 +55,7 @@ type labelFinding struct {
 type cardinalityView struct {
 	NumSeries, NumLabelPairs, SeriesLimit uint64
 	SeriesFill                            string
+	SeriesChart, FoldedChart              template.HTML
 	FoldedPoints, OverflowedPoints        uint64
 	TopMetrics, TopLabels, TopPairs       []barRow
 	Folded                                []foldedRow
@@ -70,7 +74,7 @@ type foldedRow struct {
 	Series, Limit, Folded, Overflowed uint64
 }
 
-func cardinalityViewOf(snapshot any) any {
+func cardinalityViewOf(snapshot any, owner seriesOwner, past []collection) any {
 	snap, ok := decodeAs[cardinalitySnapshot](snapshot)
 	if !ok || snap.Data == nil {
 		return nil
@@ -89,6 +93,9 @@ func cardinalityViewOf(snapshot any) any {
 			v.Folded = append(v.Folded, foldedRow(f))
 		}
 	}
+	since := pastHour(past)
+	v.SeriesChart = sparkline("series admitted, last hour", sparkSeries{"out", levels(past, seriesKey{owner, "series"}, since)})
+	v.FoldedChart = sparkline("points folded per interval, last hour", sparkSeries{"removed", perInterval(past, seriesKey{owner, "folded"}, since)})
 	// Flagged labels first (they are dropped in auto mode), then the rest of the demand list.
 	v.Labels = append(v.Labels, d.Flagged...)
 	for _, l := range d.Demand {
