@@ -3,6 +3,9 @@ package statusapi // import "github.com/otelcol-warden/otelcol-warden/internal/s
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/urlpath"
 )
 
 // The same rule as cardinality_guard's report (processor/cardinalityguard/reportnames.go uses it), so a name
@@ -10,8 +13,10 @@ import (
 
 const hashPrefix = "hash:"
 
-// SafeName reports whether s matches ^[A-Za-z_][A-Za-z0-9_.]{0,63}$ and has no run of 4 or more
-// digits (ids, phone numbers, timestamps).
+// SafeName reports whether s matches ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$, has no run of 4 or more
+// digits (ids, phone numbers, timestamps) and, if it has a '-', is not an identifier by
+// urlpath's rules (a UUID). '-' is allowed because service, team and namespace names use it
+// ("checkout-api") as often as '_', which never made a name less safe.
 func SafeName(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false
@@ -29,13 +34,13 @@ func SafeName(s string) bool {
 			}
 			continue
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
-		case c == '.' && i > 0:
+		case (c == '.' || c == '-') && i > 0:
 		default:
 			return false
 		}
 		digits = 0
 	}
-	return true
+	return !strings.Contains(s, "-") || urlpath.Normalize(s) == s
 }
 
 // HashedName is the redacted form of s: "hash:" and 8 hex digits of its SHA-256.

@@ -26,7 +26,9 @@ func TestSafeNamePattern(t *testing.T) {
 	for s, want := range map[string]bool{
 		"order.id": true, "http.route": true, "cart": true, "_x": true, "k8s.pod.name": true, "v123": true,
 		"user_jane@example.com_count": false, "user_12345": false, "1abc": false, ".x": false, "": false,
-		"a b": false, "a/b": false, "a-b": false, strings.Repeat("a", 65): false,
+		"a b": false, "a/b": false, strings.Repeat("a", 65): false,
+		"checkout-api": true, "e2e-status": true, "-x": false,
+		"123e4567-e89b-12d3-a456-426614174000": false, "deadbeef-cafe-babe-face-feedfacecafe": false,
 	} {
 		assert.Equal(t, want, statusapi.SafeName(s), s)
 	}
