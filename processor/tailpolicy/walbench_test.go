@@ -46,8 +46,9 @@ func newBenchTailPolicyWAL(b *testing.B, defaults bool) processor.Traces {
 	return p
 }
 
-// BenchmarkWALMarshal: the cost of a request's S record body (OTLP
-// protobuf), per span, on the http workload.
+// BenchmarkWALMarshal: the cost of an S record's body (OTLP protobuf, the
+// first record format, still read), per span, on the http workload; compare
+// BenchmarkWALEncode.
 func BenchmarkWALMarshal(b *testing.B) {
 	reqs := httpWorkload(1)
 	var m ptrace.ProtoMarshaler
@@ -60,6 +61,24 @@ func BenchmarkWALMarshal(b *testing.B) {
 		require.NoError(b, err)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(spans), "ns/span")
+}
+
+// BenchmarkWALEncode: the cost of a T record (the compact encoding,
+// walspans.go), per span, on the http workload.
+func BenchmarkWALEncode(b *testing.B) {
+	reqs := httpWorkload(1)
+	e := &spansEncoder{codec: newSpanCodec()}
+	spans, bytes := 0, 0
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		td := reqs[i%len(reqs)]
+		spans += td.SpanCount()
+		for _, p := range e.encode(td, t0) {
+			bytes += len(p)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(spans), "ns/span")
+	b.ReportMetric(float64(bytes)/float64(spans), "B/span")
 }
 
 // BenchmarkConsumeLatency: 4 concurrent senders of http requests (1 000

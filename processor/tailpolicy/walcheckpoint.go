@@ -6,12 +6,17 @@ package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
 )
 
 const checkpointInterval = time.Second
+
+// maxFilterWords bounds a snapshot's filter (1 << 24 words: 128 MiB, far
+// above any dropped_traces), so a corrupt size cannot allocate without bound.
+const maxFilterWords = 1 << 24
 
 // runCheckpoints deletes the log's segments once nothing in them is needed.
 //
@@ -98,14 +103,29 @@ func (s *shard) snapshotRecord() []byte {
 	rec = binary.AppendUvarint(rec, uint64(s.eng.workers))
 	rec = binary.AppendUvarint(rec, uint64(f.capacity))
 	rec = binary.LittleEndian.AppendUint64(rec, uint64(f.rotatedAt.UnixNano()))
+	keys := s.cache.kept.Keys()
+	rec = slices.Grow(rec, 2*9*(len(f.current.bits)+1)+len(keys)*48)
 	for _, g := range []*bloomFilter{&f.current, &f.previous} {
+		// Sparse: the words set, each after the distance from the previous
+		// one (a filter far from full is mostly zeros).
 		rec = binary.AppendUvarint(rec, uint64(g.count))
 		rec = binary.AppendUvarint(rec, uint64(len(g.bits)))
+		set := 0
 		for _, word := range g.bits {
-			rec = binary.LittleEndian.AppendUint64(rec, word)
+			if word != 0 {
+				set++
+			}
+		}
+		rec = binary.AppendUvarint(rec, uint64(set))
+		last := -1
+		for i, word := range g.bits {
+			if word != 0 {
+				rec = binary.AppendUvarint(rec, uint64(i-last))
+				rec = binary.LittleEndian.AppendUint64(rec, word)
+				last = i
+			}
 		}
 	}
-	keys := s.cache.kept.Keys()
 	rec = binary.AppendUvarint(rec, uint64(len(keys)))
 	for _, id := range keys {
 		d, _ := s.cache.kept.Peek(id)
@@ -138,10 +158,21 @@ func decodeCaches(b []byte) (walCaches, error) {
 	c.rotatedAt = time.Unix(0, int64(r.u64())).UTC()
 	for g := range c.gens {
 		c.gens[g].count = int(min(r.uvarint(), math.MaxInt32))
-		n := r.count(8)
-		words := make([]uint64, 0, n)
-		for range n {
-			words = append(words, r.u64())
+		size := r.uvarint()
+		set := r.count(9)
+		if size > maxFilterWords || uint64(set) > size {
+			r.fail()
+			break
+		}
+		words := make([]uint64, size)
+		i := -1
+		for range set {
+			i += int(min(r.uvarint(), size))
+			if i < 0 || i >= len(words) {
+				r.fail()
+				break
+			}
+			words[i] = r.u64()
 		}
 		c.gens[g].words = words
 	}

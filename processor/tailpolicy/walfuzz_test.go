@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/ptracetest"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -34,7 +35,8 @@ func walSeeds(t testing.TB, p *tailPolicy) [][]byte {
 	sh.cache.kept.Add(traceID(2, keptRnd), keptDecision{threshold: sampling.AlwaysSampleThreshold})
 	sh.cache.dropped.add(traceID(3, droppedRnd), t0)
 	caches := sh.snapshotRecord()
-	return [][]byte{spans, decs, handed, caches}
+	compact := append([]byte{recCompactSpans}, compactPayload(td)...)
+	return [][]byte{spans, decs, handed, caches, compact}
 }
 
 // FuzzWALRecord: any record replays without a panic; a malformed one is
@@ -47,6 +49,9 @@ func FuzzWALRecord(f *testing.F) {
 	defer func() { _ = tt.Shutdown(context.Background()) }()
 	p, err := newTailPolicy(metadatatest.NewSettings(tt), cfg, consumertest.NewNop(), &fakeClock{now: t0})
 	require.NoError(f, err)
+	for _, sh := range p.shards {
+		sh.emit = func(ptrace.Traces) {} // no forwarders run here
+	}
 	for _, s := range walSeeds(f, p) {
 		f.Add(s)
 	}
@@ -61,7 +66,8 @@ func FuzzWALRecord(f *testing.F) {
 			_, _, _ = decodeDecisions(rec[1:])
 			_, _ = decodeCaches(rec[1:])
 			_, _ = decodeHanded(rec[1:])
-			_, _ = idx.skippable(rec[1:], 0)
+			_, _ = idx.skippable(rec[0], rec[1:], 0)
+			_, _, _ = decodeCompactSpans(rec[1:])
 		}
 	})
 }
@@ -105,7 +111,8 @@ func TestWALRecordsRoundTrip(t *testing.T) {
 	require.True(t, p2.shards[0].cache.dropped.contains(traceID(3, droppedRnd), t0.Add(time.Second)))
 	_, ok := p2.shards[0].cache.kept.Get(traceID(2, keptRnd))
 	require.True(t, ok)
-	require.Equal(t, 1, r.spans)
+	require.Equal(t, 2, r.spans, "the S record's span and the T record's")
+	require.Len(t, r.workers[0].late, 1, "the T record comes after the keep: a late span, forwarded again")
 	require.Empty(t, r.workers[0].pending, "the spans' trace is decided by the D record")
 	require.Empty(t, r.workers[0].rounds, "and its round handed on by the H record")
 }
@@ -119,6 +126,8 @@ func TestReplayIndexSkipsOnlySettledRecords(t *testing.T) {
 	var m ptrace.ProtoMarshaler
 	proto, err := m.MarshalTraces(td)
 	require.NoError(t, err)
+	header := binary.LittleEndian.AppendUint64(nil, uint64(t0.UnixNano()))
+	encodings := map[byte][]byte{recSpans: append(header, proto...), recCompactSpans: compactPayload(td)}
 	decisions := func(round uint64, keep bool, id pcommon.TraceID) []byte {
 		b := binary.AppendUvarint(binary.AppendUvarint([]byte{recDecisions}, round), 1)
 		return appendDecision(b, id, keep, sampling.AlwaysSampleThreshold, t0, "default")
@@ -127,18 +136,58 @@ func TestReplayIndexSkipsOnlySettledRecords(t *testing.T) {
 	for _, rec := range [][]byte{{recSpans}, decisions(1, false, dropped), decisions(2, true, kept)} {
 		require.NoError(t, x.record(rec))
 	}
-	skip, spans := x.skippable(proto, 0)
-	require.Equal(t, 2, spans)
-	require.False(t, skip, "kept, not handed on")
+	for kind, payload := range encodings {
+		name := string(kind)
+		skip, spans := x.skippable(kind, payload, 0)
+		require.Equal(t, 2, spans, name)
+		require.False(t, skip, "%s: kept, not handed on", name)
+	}
 	require.NoError(t, x.record(binary.AppendUvarint([]byte{recHanded}, 2)))
-	skip, _ = x.skippable(proto, 0)
-	require.True(t, skip, "dropped, and kept then handed on")
-	skip, _ = x.skippable(proto, 3)
-	require.False(t, skip, "a late span of a kept trace is forwarded again")
-	other, err := m.MarshalTraces(makeTraces(&fakeClock{now: t0}, spanSpec{trace: undecided, id: 1}))
-	require.NoError(t, err)
-	skip, _ = x.skippable(other, 0)
+	for kind, payload := range encodings {
+		name := string(kind)
+		skip, _ := x.skippable(kind, payload, 0)
+		require.True(t, skip, "%s: dropped, and kept then handed on", name)
+		skip, _ = x.skippable(kind, payload, 3)
+		require.False(t, skip, "%s: a late span of a kept trace is forwarded again", name)
+		skip, _ = x.skippable(kind, payload[:len(payload)-1], 0)
+		require.False(t, skip, "%s: malformed: left to the decoder", name)
+	}
+	other := compactPayload(makeTraces(&fakeClock{now: t0}, spanSpec{trace: undecided, id: 1}))
+	skip, _ := x.skippable(recCompactSpans, other, 0)
 	require.False(t, skip, "undecided")
-	skip, _ = x.skippable([]byte{0x0a, 0xff}, 0)
-	require.False(t, skip, "malformed: left to the decoder")
+}
+
+// compactPayload is a T record's payload (without the type byte).
+func compactPayload(td ptrace.Traces) []byte {
+	e := &spansEncoder{codec: newSpanCodec()}
+	var b []byte
+	for _, p := range e.encode(td, t0) {
+		b = append(b, p...)
+	}
+	return b[1:]
+}
+
+// TestCompactSpansRecordRoundTrip: a T record decodes to the request it
+// encoded, on the workloads of the benchmarks (events, links, nested values,
+// several resources).
+func TestCompactSpansRecordRoundTrip(t *testing.T) {
+	inputs := append(httpWorkload(3)[:2], benchWorkloadOf(5, true)[0], benchWorkloadOf(6, false)[0])
+	td := makeTraces(&fakeClock{now: t0}, spanSpec{trace: traceID(9, keptRnd), id: 1, tstate: "ot=th:8", err: true})
+	span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	ev := span.Events().AppendEmpty()
+	ev.SetName("exception")
+	ev.Attributes().PutStr("exception.stacktrace", "at main")
+	link := span.Links().AppendEmpty()
+	link.SetTraceID(traceID(10, keptRnd))
+	nested := span.Attributes().PutEmptyMap("nested")
+	nested.PutEmptySlice("list").AppendEmpty().SetDouble(1.5)
+	span.Attributes().PutEmptyBytes("raw").FromRaw([]byte{1, 2})
+	span.Status().SetMessage("boom")
+	inputs = append(inputs, td)
+	for i, in := range inputs {
+		at, out, err := decodeCompactSpans(compactPayload(in))
+		require.NoError(t, err, "input %d", i)
+		require.Equal(t, t0, at)
+		require.NoError(t, ptracetest.CompareTraces(in, out), "input %d", i)
+	}
 }

@@ -87,12 +87,28 @@ func (x *replayIndex) settled(id pcommon.TraceID, pos int) bool {
 	return true
 }
 
-// skippable reads the trace ids of an S record's spans without decoding it
-// (OTLP TracesData: resource_spans 1 > scope_spans 2 > spans 2 > trace_id 1)
-// and says whether every span is settled; it also returns the span count. A
-// malformed body is not skippable: the full decoder reports it.
-func (x *replayIndex) skippable(proto []byte, pos int) (bool, int) {
+// skippable reads the trace ids of an S or T record's spans without decoding
+// them and says whether every span is settled; it also returns the span
+// count. A malformed record is not skippable: the full decoder reports it.
+func (x *replayIndex) skippable(kind byte, payload []byte, pos int) (bool, int) {
 	spans, ok := 0, true
+	visit := func(id pcommon.TraceID) {
+		spans++
+		ok = ok && (id.IsEmpty() || x.settled(id, pos)) // empty ids are dropped anyway
+	}
+	if kind == recCompactSpans {
+		wellFormed := compactTraceIDs(payload, visit)
+		return wellFormed && ok, spans
+	}
+	if len(payload) < 8 {
+		return false, 0
+	}
+	return protoTraceIDs(payload[8:], visit) && ok, spans
+}
+
+// protoTraceIDs calls f with the trace id of each span of OTLP TracesData
+// (resource_spans 1 > scope_spans 2 > spans 2 > trace_id 1).
+func protoTraceIDs(proto []byte, f func(pcommon.TraceID)) bool {
 	each := func(b []byte, field protowire.Number, f func([]byte) bool) bool {
 		for len(b) > 0 {
 			num, typ, n := protowire.ConsumeTag(b)
@@ -117,14 +133,12 @@ func (x *replayIndex) skippable(proto []byte, pos int) (bool, int) {
 		return true
 	}
 	span := func(s []byte) bool {
-		spans++
 		var id pcommon.TraceID
 		each(s, 1, func(v []byte) bool { copy(id[:], v); return true })
-		ok = ok && (id.IsEmpty() || x.settled(id, pos)) // empty ids are dropped anyway
+		f(id)
 		return true
 	}
-	wellFormed := each(proto, 1, func(rs []byte) bool {
+	return each(proto, 1, func(rs []byte) bool {
 		return each(rs, 2, func(ss []byte) bool { return each(ss, 2, span) })
 	})
-	return wellFormed && ok, spans
 }

@@ -15,20 +15,16 @@ import (
 // The log's record types (the first byte of a record's payload).
 //
 //	S spans:     arrival (int64 ns, LE) + the accepted request as OTLP protobuf
+//	             (the first format: still read, no longer written)
+//	T spans:     the accepted request in the compact encoding (walspans.go)
 //	D decisions: round (uvarint), count (uvarint), then per decision: trace id
 //	             (16), keep (1), th (uint64 LE, pkg/sampling's unsigned form),
 //	             time (int64 ns, LE), rule name (uvarint length + bytes)
 //	H handed on: round (uvarint): the next consumer returned for that round
 //	C caches:    one worker's decision caches at a checkpoint: worker, workers,
 //	             the dropped filter's rotation time and two generations (count,
-//	             words, bits), then the kept entries (id, th, rule name)
-//
-// Spans are OTLP protobuf rather than the compact encoding of codec.go: the
-// compact records cite a worker's dictionary and interned resources, which a
-// log replayed into another worker count (or after the dictionary filled)
-// could not resolve; protobuf is self-contained, and pdata's marshaler costs
-// about 0.6 µs an http span (BenchmarkWALMarshal, one allocation a request),
-// a sixth of what the processor spends on the span otherwise.
+//	             size in words, then the words set, sparse), then the kept
+//	             entries (id, th, rule name)
 const (
 	recSpans     byte = 'S'
 	recDecisions byte = 'D'

@@ -186,8 +186,8 @@ func (r *replay) record(rec []byte) error {
 	}
 	var err error
 	switch rec[0] {
-	case recSpans:
-		err = r.spansRecord(rec[1:], pos)
+	case recSpans, recCompactSpans:
+		err = r.spansRecord(rec[0], rec[1:], pos)
 	case recDecisions:
 		err = r.decisionsRecord(rec[1:])
 	case recHanded:
@@ -208,17 +208,12 @@ func (r *replay) record(rec []byte) error {
 	return nil
 }
 
-func (r *replay) spansRecord(b []byte, pos int) error {
-	at, proto, err := decodeSpansHeader(b)
-	if err != nil {
-		return err
-	}
-	if skip, spans := r.index.skippable(proto, pos); skip {
+func (r *replay) spansRecord(kind byte, b []byte, pos int) error {
+	if skip, spans := r.index.skippable(kind, b, pos); skip {
 		r.spans += spans
 		return nil
 	}
-	var u ptrace.ProtoUnmarshaler
-	td, err := u.UnmarshalTraces(proto)
+	at, td, err := decodeSpans(kind, b)
 	if err != nil {
 		return err
 	}
@@ -229,6 +224,20 @@ func (r *replay) spansRecord(b []byte, pos int) error {
 		}
 	}
 	return nil
+}
+
+// decodeSpans reads an S (OTLP protobuf) or T (compact) record's payload.
+func decodeSpans(kind byte, b []byte) (time.Time, ptrace.Traces, error) {
+	if kind == recCompactSpans {
+		return decodeCompactSpans(b)
+	}
+	at, proto, err := decodeSpansHeader(b)
+	if err != nil {
+		return at, ptrace.Traces{}, err
+	}
+	var u ptrace.ProtoUnmarshaler
+	td, err := u.UnmarshalTraces(proto)
+	return at, td, err
 }
 
 func (r *replay) decisionsRecord(b []byte) error {

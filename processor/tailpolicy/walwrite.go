@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"math"
 	"os"
 	"sync"
@@ -73,20 +72,15 @@ func (w *walLog) publish() {
 
 func (w *walLog) fill() float64 { return float64(w.bytes.Load()) / float64(w.maxBytes) }
 
-// appendSpans logs an accepted request (arrival time and protobuf) and takes
-// refs in-flight references on its segment, one per worker batch.
+// appendSpans logs an accepted request (arrival time and spans, walspans.go)
+// and takes refs in-flight references on its segment, one per worker batch.
 func (w *walLog) appendSpans(td ptrace.Traces, arrival time.Time, refs int) (seq uint64, seg int, err error) {
-	var m ptrace.ProtoMarshaler
-	proto, err := m.MarshalTraces(td)
-	if err != nil {
-		return 0, 0, fmt.Errorf("tail_policy: wal: %w", err)
-	}
-	var hdr [9]byte
-	hdr[0] = recSpans
-	binary.LittleEndian.PutUint64(hdr[1:], uint64(arrival.UnixNano()))
+	e := spansEncoders.Get().(*spansEncoder)
+	defer spansEncoders.Put(e)
+	parts := e.encode(td, arrival)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if seq, err = w.appendLocked(hdr[:], proto); err != nil {
+	if seq, err = w.appendLocked(parts...); err != nil {
 		return 0, 0, err
 	}
 	seg = w.log.Segment()
