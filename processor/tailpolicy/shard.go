@@ -106,7 +106,7 @@ func (s *shard) ingest(batch []spanRef, now time.Time) {
 				eng.tel.lateSpan(lateKept)
 				eng.tel.spansDecided(int(d.rule), true, 1)
 				eng.countKept(int(d.rule), 1, ref.scope.res.team)
-				s.walKeptSpan()
+				s.walLateSpan(id, d, now)
 				s.keep(ref, d.threshold, int(d.rule))
 				continue
 			}

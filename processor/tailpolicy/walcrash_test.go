@@ -190,3 +190,28 @@ func TestCleanRestart(t *testing.T) {
 	assert.Equal(t, int64(1), n2.counter("late_spans", attribute.String("outcome", "dropped")))
 	require.NoError(t, n2.p.Shutdown(context.Background()))
 }
+
+// TestHandedLateSpansAreNotForwardedAgain: a late span of a kept trace whose
+// round the next consumer took is not forwarded again after a crash; one
+// whose hand-on was not logged is.
+func TestHandedLateSpansAreNotForwardedAgain(t *testing.T) {
+	dir := t.TempDir()
+	cfg := walConfig(dir, func(c *Config) { c.Workers = 1 })
+	n1 := startWALNode(t, cfg, t0)
+	kept := traceID(1, keptRnd)
+	handedOn := func(outputs uint64) func() bool {
+		return func() bool { return n1.p.shards[0].wal.handed.Load() >= outputs }
+	}
+	require.NoError(t, n1.send(spanSpec{trace: kept, id: 1, err: true, route: "/home"}))
+	n1.eventually(handedOn(1), "the error trace handed on")
+	require.NoError(t, n1.send(spanSpec{trace: kept, id: 2, parent: 1}))
+	n1.eventually(handedOn(2), "its late span handed on")
+	require.NoError(t, n1.p.wal.syncAll())
+	n1.crash()
+
+	n2 := startWALNode(t, cfg, t0.Add(time.Second))
+	require.NoError(t, n2.send(spanSpec{trace: traceID(2, keptRnd), id: 1, err: true}))
+	n2.eventually(func() bool { return len(n2.forwarded()[traceID(2, keptRnd)]) == 1 }, "the new trace forwarded")
+	assert.Empty(t, n2.forwarded()[kept], "neither the trace nor its late span is forwarded again")
+	require.NoError(t, n2.p.Shutdown(context.Background()))
+}

@@ -152,8 +152,17 @@ func TestReplayIndexSkipsOnlySettledRecords(t *testing.T) {
 		skip, _ = x.skippable(kind, payload[:len(payload)-1], 0)
 		require.False(t, skip, "%s: malformed: left to the decoder", name)
 	}
+	// A late span read at record 4, forwarded in round 5 (logged at record 4):
+	// skipped once round 5 is handed on.
+	late := binary.AppendUvarint(binary.AppendUvarint([]byte{recDecisions}, 5), 1)
+	require.NoError(t, x.record(appendLate(late, kept, sampling.AlwaysSampleThreshold, t0, "default")))
+	skip, _ := x.skippable(recCompactSpans, encodings[recCompactSpans], 4)
+	require.False(t, skip, "the late span's round is not handed on")
+	require.NoError(t, x.record(binary.AppendUvarint([]byte{recHanded}, 5)))
+	skip, _ = x.skippable(recCompactSpans, encodings[recCompactSpans], 4)
+	require.True(t, skip, "the late span's round is handed on")
 	other := compactPayload(makeTraces(&fakeClock{now: t0}, spanSpec{trace: undecided, id: 1}))
-	skip, _ := x.skippable(recCompactSpans, other, 0)
+	skip, _ = x.skippable(recCompactSpans, other, 0)
 	require.False(t, skip, "undecided")
 }
 

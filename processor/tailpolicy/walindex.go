@@ -21,9 +21,17 @@ type replayIndex struct {
 }
 
 type indexedTrace struct {
-	firstKeep int // record of the first keep decision, -1 without one
-	hasDrop   bool
-	rounds    []uint64 // of the keep decisions
+	firstKeep   int // record of the first keep decision, -1 without one
+	lastDecided int // record of the last decision
+	hasDrop     bool
+	rounds      []uint64 // of the keep decisions
+	late        []lateEntry
+}
+
+// lateEntry: a late span of the trace was forwarded in round, logged at pos.
+type lateEntry struct {
+	pos   int
+	round uint64
 }
 
 func newReplayIndex() *replayIndex {
@@ -45,9 +53,14 @@ func (x *replayIndex) record(rec []byte) error {
 		for _, d := range ds {
 			t := x.traces[d.id]
 			if t == nil {
-				t = &indexedTrace{firstKeep: -1}
+				t = &indexedTrace{firstKeep: -1, lastDecided: -1}
 				x.traces[d.id] = t
 			}
+			if d.late {
+				t.late = append(t.late, lateEntry{pos, round})
+				continue
+			}
+			t.lastDecided = pos
 			if !d.keep {
 				t.hasDrop = true
 				continue
@@ -76,8 +89,10 @@ func (x *replayIndex) settled(id pcommon.TraceID, pos int) bool {
 		return false
 	case t.firstKeep < 0:
 		return t.hasDrop
-	case t.hasDrop || t.firstKeep < pos:
+	case t.hasDrop:
 		return false
+	case t.firstKeep < pos:
+		return x.lateHanded(id, pos)
 	}
 	for _, r := range t.rounds {
 		if _, ok := x.handed[r]; !ok {
@@ -85,6 +100,29 @@ func (x *replayIndex) settled(id pcommon.TraceID, pos int) bool {
 		}
 	}
 	return true
+}
+
+// lateHanded says a late span of a kept trace, read at record pos, was
+// forwarded and handed on: no decision of the trace follows pos (so the span
+// was not the start of a new trace), at least one late entry does, and every
+// late entry after pos is handed on (the span's round is one of them: the
+// workers need not take requests in log order).
+func (x *replayIndex) lateHanded(id pcommon.TraceID, pos int) bool {
+	t := x.traces[id]
+	if t == nil || t.lastDecided > pos {
+		return false
+	}
+	after := 0
+	for _, l := range t.late {
+		if l.pos < pos {
+			continue
+		}
+		if _, ok := x.handed[l.round]; !ok {
+			return false
+		}
+		after++
+	}
+	return after > 0
 }
 
 // skippable reads the trace ids of an S or T record's spans without decoding

@@ -18,7 +18,8 @@ import (
 //	             (the first format: still read, no longer written)
 //	T spans:     the accepted request in the compact encoding (walspans.go)
 //	D decisions: round (uvarint), count (uvarint), then per decision: trace id
-//	             (16), keep (1), th (uint64 LE, pkg/sampling's unsigned form),
+//	             (16), flags (1: keep; late, for a late span of a kept trace
+//	             forwarded in the round, not a decision), th (uint64 LE, pkg/sampling's unsigned form),
 //	             time (int64 ns, LE), rule name (uvarint length + bytes)
 //	H handed on: round (uvarint): the next consumer returned for that round
 //	C caches:    one worker's decision caches at a checkpoint: worker, workers,
@@ -41,15 +42,31 @@ type walDecision struct {
 	th   sampling.Threshold
 	at   time.Time
 	rule string
+	late bool // a late span forwarded, not a decision
+}
+
+// A decision entry's flags: keep, and late (not a decision: a late span of a
+// kept trace was forwarded in this round).
+const (
+	decisionKeep = 1 << iota
+	decisionLate
+)
+
+func appendLate(b []byte, id pcommon.TraceID, th sampling.Threshold, at time.Time, rule string) []byte {
+	return appendEntry(b, id, decisionKeep|decisionLate, th, at, rule)
 }
 
 func appendDecision(b []byte, id pcommon.TraceID, keep bool, th sampling.Threshold, at time.Time, rule string) []byte {
-	b = append(b, id[:]...)
-	k := byte(0)
+	flags := byte(0)
 	if keep {
-		k = 1
+		flags = decisionKeep
 	}
-	b = append(b, k)
+	return appendEntry(b, id, flags, th, at, rule)
+}
+
+func appendEntry(b []byte, id pcommon.TraceID, flags byte, th sampling.Threshold, at time.Time, rule string) []byte {
+	b = append(b, id[:]...)
+	b = append(b, flags)
 	b = binary.LittleEndian.AppendUint64(b, th.Unsigned())
 	b = binary.LittleEndian.AppendUint64(b, uint64(at.UnixNano()))
 	b = binary.AppendUvarint(b, uint64(len(rule)))
@@ -112,7 +129,8 @@ func (r *recordReader) decision() walDecision {
 	var d walDecision
 	copy(d.id[:], r.bytes(16))
 	k := r.bytes(1)
-	d.keep = len(k) == 1 && k[0] == 1
+	d.keep = len(k) == 1 && k[0]&decisionKeep != 0
+	d.late = len(k) == 1 && k[0]&decisionLate != 0
 	d.th = r.threshold()
 	d.at = time.Unix(0, int64(r.u64())).UTC()
 	d.rule = r.str()

@@ -45,6 +45,9 @@ func (w *workerReplay) spans(m replayMsg) {
 			continue
 		}
 		if d, ok := sh.cache.kept.Get(id); ok {
+			if w.r.index.lateHanded(id, m.pos) {
+				continue
+			}
 			w.late = append(w.late, replayKept{id: id, refs: []spanRef{ref}, th: d.threshold, rule: int(d.rule)})
 			continue
 		}
@@ -71,6 +74,9 @@ func (w *workerReplay) arrival(rec *int, at time.Time) int {
 func (w *workerReplay) decisions(m replayMsg) {
 	sh := w.sh
 	for _, d := range m.decs {
+		if d.late {
+			continue // the index's business (walindex.go)
+		}
 		idx := w.r.rule(d.rule)
 		if !d.keep {
 			sh.cache.dropped.add(d.id, d.at)

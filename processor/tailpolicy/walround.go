@@ -85,7 +85,21 @@ func (s *shard) walLogDecision(id pcommon.TraceID, idx int, keep bool, th sampli
 	w.ndecs++
 }
 
-// walKeptSpan notes a span kept outside a trace decision (late or stateless).
+// walLateSpan notes a late span of a kept trace: a late entry in the round's
+// D record, so that replay does not forward it again once the round's H
+// record says the next consumer took it.
+func (s *shard) walLateSpan(id pcommon.TraceID, d keptDecision, now time.Time) {
+	w := s.wal
+	if w == nil {
+		return
+	}
+	w.roundMin = min(w.roundMin, w.seg)
+	w.decs = appendLate(w.decs, id, d.threshold, now, s.eng.ruleNames[d.rule])
+	w.ndecs++
+}
+
+// walKeptSpan notes a span kept outside the round's decisions (stateless, or
+// forwarded again by replay), so the round holds its segment until handed on.
 func (s *shard) walKeptSpan() {
 	if w := s.wal; w != nil {
 		w.roundMin = min(w.roundMin, w.seg)
