@@ -54,7 +54,14 @@ func startCollector(bin string, configs []string, env []string, dir string, with
 	if err != nil {
 		return nil, err
 	}
-	env = append(env, "BENCH_OTLP_ENDPOINT="+endpoint, "BENCH_TELEMETRY_PORT="+telemetry[strings.LastIndexByte(telemetry, ':')+1:])
+	// A second loopback OTLP port, for configs whose exporter sends to a receiver of the same collector
+	// (bench/configs/gateway-tempo-loopback.yaml: the shipped Tempo exporter with its persistent queue).
+	sink, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	env = append(env, "BENCH_OTLP_ENDPOINT="+endpoint, "BENCH_TELEMETRY_PORT="+telemetry[strings.LastIndexByte(telemetry, ':')+1:],
+		"BENCH_SINK_ENDPOINT="+sink)
 	if withPprof {
 		if c.pprof, err = freePort(); err != nil {
 			return nil, err

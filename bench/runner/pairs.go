@@ -1,6 +1,9 @@
 package main
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // side is one collector run: which binary and the config files it is started with (merged in order).
 type side struct {
@@ -27,6 +30,9 @@ type pair struct {
 
 func ours(configs ...string) side { return side{binary: "warden", configs: configs} }
 func peer(configs ...string) side { return side{binary: "peer", configs: configs} }
+
+// gatewayWAL is the shipped gateway with its Tempo exporter (and persistent queue) kept, on loopback.
+var gatewayWAL = []string{"configs/gateway.yaml", "bench/configs/gateway-overlay.yaml", "bench/configs/gateway-tempo-loopback.yaml"}
 
 // pairs in the order they run. Paths are relative to the repository root.
 var pairs = []pair{
@@ -64,6 +70,15 @@ var pairs = []pair{
 	{name: "tail_policy_wal_latency", section: sectionWAL, settleMin: 4 * time.Second, load: []string{"-signals", "traces", "-rate", "100"},
 		ours: ours("bench/configs/tail_policy.yaml", "bench/configs/tail_policy_wal.yaml"), peer: ours("bench/configs/tail_policy.yaml"),
 		equivNote: "as tail_policy_wal, at 100 requests/s (51k spans/s)"},
+	// The shipped gateway (configs/gateway.yaml: tail_policy's WAL and retain_dropped on, the Tempo
+	// exporter's queue on disk, here sending to a loopback receiver of the same collector) against the
+	// same gateway memory only, as it was before issue 13. Traces only: the WAL carries nothing else.
+	{name: "gateway_wal", section: sectionWAL, settleMin: 4 * time.Second, load: []string{"-signals", "traces"},
+		ours: ours(gatewayWAL...), peer: ours(slices.Concat(gatewayWAL, []string{"bench/configs/gateway-memory-only.yaml"})...),
+		equivNote: "configs/gateway.yaml as shipped (WAL, retain_dropped 512 MiB, persistent Tempo queue) vs the same with the WAL, retention and the queue's storage off; traces as fast as accepted"},
+	{name: "gateway_wal_latency", section: sectionWAL, settleMin: 4 * time.Second, load: []string{"-signals", "traces", "-rate", "100"},
+		ours: ours(gatewayWAL...), peer: ours(slices.Concat(gatewayWAL, []string{"bench/configs/gateway-memory-only.yaml"})...),
+		equivNote: "as gateway_wal, at 100 requests/s (51k spans/s)"},
 	{name: "gateway", settleMin: 4 * time.Second, load: []string{"-signals", "traces,metrics"},
 		ours: ours("configs/gateway.yaml", "bench/configs/gateway-overlay.yaml"), peer: peer("bench/configs/gateway-peer.yaml"),
 		equivNote: "configs/gateway.yaml pipelines vs tail_sampling + transform/metricstransform in place of tail_policy and cardinality_guard; exporters → debug on both"},

@@ -185,8 +185,10 @@ func renderWALSection(o *options, m machine, started time.Time, results []pairRe
 		switch r.pair.name {
 		case "tail_policy_wal":
 			fmt.Fprintf(&targets, "| tail_policy with the WAL ≥ 0.8× memory only, items per CPU-second (`%s`) | %.2f× | %s |\n", r.pair.name, ratio, yesNo(ratio >= 0.8))
-		case "tail_policy_wal_latency":
+		case "tail_policy_wal_latency", "gateway_wal_latency":
 			fmt.Fprintf(&targets, "| p99 ingest latency added by the WAL ≤ 20 ms (`%s`) | %+.1f ms | %s |\n", r.pair.name, walP99-memP99, yesNo(walP99-memP99 <= 20))
+		case "gateway_wal":
+			fmt.Fprintf(&targets, "| shipped gateway with the WAL ≥ 0.8× memory only, items per CPU-second (`%s`) | %.2f× | %s |\n", r.pair.name, ratio, yesNo(ratio >= 0.8))
 		}
 	}
 	b.WriteString("\nItems are spans accepted by the collector per CPU-second of the collector process (load and the\n")
