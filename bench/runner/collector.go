@@ -40,7 +40,8 @@ func freePort() (string, error) {
 }
 
 // startCollector starts bin with the config files, on free loopback ports, and waits for its OTLP port.
-func startCollector(bin string, configs []string, env []string, dir string, withPprof bool) (*collector, error) {
+// A non-empty pprofConfig is loaded last and turns the pprof extension on (bench/configs/pprof*.yaml).
+func startCollector(bin string, configs []string, env []string, dir string, pprofConfig string) (*collector, error) {
 	endpoint, err := freePort()
 	if err != nil {
 		return nil, err
@@ -62,11 +63,11 @@ func startCollector(bin string, configs []string, env []string, dir string, with
 	}
 	env = append(env, "BENCH_OTLP_ENDPOINT="+endpoint, "BENCH_TELEMETRY_PORT="+telemetry[strings.LastIndexByte(telemetry, ':')+1:],
 		"BENCH_SINK_ENDPOINT="+sink)
-	if withPprof {
+	if pprofConfig != "" {
 		if c.pprof, err = freePort(); err != nil {
 			return nil, err
 		}
-		args = append(args, "--config", "bench/configs/pprof.yaml")
+		args = append(args, "--config", pprofConfig)
 		env = append(env, "BENCH_PPROF_ENDPOINT="+c.pprof)
 	}
 	logFile, err := os.Create(c.logPath)

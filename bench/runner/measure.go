@@ -59,7 +59,7 @@ func measurePair(o *options, p pair, env []string) (pairResult, error) {
 		}
 		var got [2]runResult
 		for _, i := range order {
-			r, err := runOnce(o, p, sides[i], env, fmt.Sprintf("%s-%s-%d", p.name, roles[i], round), false)
+			r, err := runOnce(o, p, sides[i], env, fmt.Sprintf("%s-%s-%d", p.name, roles[i], round))
 			if err != nil {
 				return res, err
 			}
@@ -76,7 +76,7 @@ func measurePair(o *options, p pair, env []string) (pairResult, error) {
 
 // runOnce starts the side's collector, loads it for o.duration, waits until it has finished what the
 // load left behind, and reads its CPU time and peak RSS before stopping it. Start-up CPU is excluded.
-func runOnce(o *options, p pair, s side, env []string, tag string, withPprof bool) (runResult, error) {
+func runOnce(o *options, p pair, s side, env []string, tag string) (runResult, error) {
 	dir := filepath.Join(o.workDir, "runs", tag)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return runResult{}, err
@@ -85,7 +85,7 @@ func runOnce(o *options, p pair, s side, env []string, tag string, withPprof boo
 	if s.binary == "peer" {
 		bin = o.peer
 	}
-	c, err := startCollector(bin, s.configs, env, dir, withPprof)
+	c, err := startCollector(bin, s.configs, env, dir, "")
 	if err != nil {
 		return runResult{}, err
 	}

@@ -23,6 +23,10 @@ type pair struct {
 	peer      side
 	ceiling   string // pass-through pair whose ours figure bounds this one (for "within N× of pass-through")
 	equivNote string
+	// pprofConfig turns on the pprof extension for the profiling run (default bench/configs/pprof.yaml);
+	// a pair whose configs start extensions needs one that lists them too (service::extensions is
+	// replaced, not merged, by a later config file).
+	pprofConfig string
 	// settleMin is the least time counted after the load: the decision delay of buffered traces
 	// (2s after the root span, or after the first span), a flush interval. Default 1s.
 	settleMin time.Duration
@@ -73,10 +77,13 @@ var pairs = []pair{
 	// The shipped gateway (configs/gateway.yaml: tail_policy's WAL and retain_dropped on, the Tempo
 	// exporter's queue on disk, here sending to a loopback receiver of the same collector) against the
 	// same gateway memory only, as it was before issue 13. Traces only: the WAL carries nothing else.
-	{name: "gateway_wal", section: sectionWAL, settleMin: 4 * time.Second, load: []string{"-signals", "traces"},
+	{name: "gateway_wal", section: sectionWAL, settleMin: 4 * time.Second, load: []string{"-signals", "traces"}, pprofConfig: "bench/configs/pprof-tempo-queue.yaml",
 		ours: ours(gatewayWAL...), peer: ours(slices.Concat(gatewayWAL, []string{"bench/configs/gateway-memory-only.yaml"})...),
 		equivNote: "configs/gateway.yaml as shipped (WAL, retain_dropped 512 MiB, persistent Tempo queue) vs the same with the WAL, retention and the queue's storage off; traces as fast as accepted"},
-	{name: "gateway_wal_latency", section: sectionWAL, settleMin: 4 * time.Second, load: []string{"-signals", "traces", "-rate", "100"},
+	{name: "gateway_wal_no_retention", section: sectionWAL, settleMin: 4 * time.Second, load: []string{"-signals", "traces"}, pprofConfig: "bench/configs/pprof-tempo-queue.yaml",
+		ours: ours(slices.Concat(gatewayWAL, []string{"bench/configs/gateway-no-retention.yaml"})...), peer: ours(slices.Concat(gatewayWAL, []string{"bench/configs/gateway-memory-only.yaml"})...),
+		equivNote: "as gateway_wal without retain_dropped (WAL and persistent Tempo queue only)"},
+	{name: "gateway_wal_latency", section: sectionWAL, settleMin: 4 * time.Second, load: []string{"-signals", "traces", "-rate", "100"}, pprofConfig: "bench/configs/pprof-tempo-queue.yaml",
 		ours: ours(gatewayWAL...), peer: ours(slices.Concat(gatewayWAL, []string{"bench/configs/gateway-memory-only.yaml"})...),
 		equivNote: "as gateway_wal, at 100 requests/s (51k spans/s)"},
 	{name: "gateway", settleMin: 4 * time.Second, load: []string{"-signals", "traces,metrics"},

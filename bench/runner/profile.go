@@ -27,7 +27,11 @@ func profilePair(o *options, p pair, env []string) (profileResult, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, err
 	}
-	c, err := startCollector(o.warden, p.ours.configs, env, dir, true)
+	pprofConfig := p.pprofConfig
+	if pprofConfig == "" {
+		pprofConfig = "bench/configs/pprof.yaml"
+	}
+	c, err := startCollector(o.warden, p.ours.configs, env, dir, pprofConfig)
 	if err != nil {
 		return res, err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,7 +55,7 @@ func TestMedianAndTargets(t *testing.T) {
 
 func TestEveryPairNamesExistingConfigs(t *testing.T) {
 	for _, p := range pairs {
-		for _, f := range append(p.ours.configs, p.peer.configs...) {
+		for _, f := range append(append(p.ours.configs, p.peer.configs...), cmp.Or(p.pprofConfig, "bench/configs/pprof.yaml")) {
 			_, err := os.Stat(filepath.Join("..", "..", f))
 			assert.NoError(t, err, "%s: %s", p.name, f)
 		}
