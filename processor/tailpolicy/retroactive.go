@@ -6,6 +6,7 @@ package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -161,21 +162,30 @@ func (p *tailPolicy) forwardRetroactive(b fwdBatch) {
 // ring's size, and the statusapi.TraceRetention calls.
 type retentionProvider struct{ p *tailPolicy }
 
+// retentionReport: OldestAgeSeconds is how far back a dropped trace can be got
+// back (0 when nothing is retained), by the ring's clock (the wall clock); an
+// age, not a time, because the status API hashes strings that look like
+// timestamps.
 type retentionReport struct {
-	Traces        int     `json:"traces"`
-	Bytes         int64   `json:"bytes"`
-	LimitBytes    int64   `json:"limit_bytes"`
-	MaxAgeSeconds float64 `json:"max_age_seconds"`
-	MaxKeepTraces int     `json:"max_keep_traces"`
+	Traces           int     `json:"traces"`
+	Bytes            int64   `json:"bytes"`
+	LimitBytes       int64   `json:"limit_bytes"`
+	MaxAgeSeconds    float64 `json:"max_age_seconds"`
+	OldestAgeSeconds float64 `json:"oldest_age_seconds"`
+	MaxKeepTraces    int     `json:"max_keep_traces"`
 }
 
 func (rp retentionProvider) StatusSnapshot() any {
 	st := rp.p.eng.retain.ring.Stats()
 	cfg := rp.p.cfg.WAL.RetainDropped
-	return retentionReport{
+	report := retentionReport{
 		Traces: st.Traces, Bytes: st.Bytes, LimitBytes: cfg.MaxBytes,
 		MaxAgeSeconds: cfg.MaxAge.Seconds(), MaxKeepTraces: MaxKeepTraces,
 	}
+	if !st.Oldest.IsZero() {
+		report.OldestAgeSeconds = max(time.Since(st.Oldest), 0).Round(time.Second).Seconds()
+	}
+	return report
 }
 
 func (rp retentionProvider) RetainedTrace(ctx context.Context, id pcommon.TraceID) (ptrace.Traces, bool, error) {

@@ -61,25 +61,34 @@ func TestExpiryByAge(t *testing.T) {
 	clk := newClock()
 	const maxAge = 80 * time.Minute
 	r := openRing(t, dir, 1<<20, maxAge, WithClock(clk.Now))
+	assert.True(t, r.Stats().Oldest.IsZero(), "empty: nothing to reach back to")
+	firstPut := clk.Now()
 	put(t, r, traceID(1), "svc", spansOf(traceID(1), "svc", 0, 1))
 	clk.advance(30 * time.Minute)
+	secondPut := clk.Now()
 	put(t, r, traceID(2), "svc", spansOf(traceID(2), "svc", 0, 1))
+	assert.True(t, firstPut.Equal(r.Stats().Oldest), "oldest: trace 1's write")
 
 	clk.advance(maxAge - 30*time.Minute - maxAge/8) // trace 1 is 70 minutes old
 	requireTrace(t, r, traceID(1), spansOf(traceID(1), "svc", 0, 1))
 	clk.advance(maxAge / 8) // 80 minutes
 	requireGone(t, r, traceID(1))
 	requireTrace(t, r, traceID(2), spansOf(traceID(2), "svc", 0, 1))
+	assert.True(t, secondPut.Equal(r.Stats().Oldest), "oldest: trace 2's write, once trace 1 expired")
 	sel, err := r.Select("svc", t0, t0.Add(time.Hour), 10)
 	require.NoError(t, err)
 	assert.Len(t, sel, 1)
 
+	require.NoError(t, r.Close())
+	r = openRing(t, dir, 1<<20, maxAge, WithClock(clk.Now))
+	assert.True(t, secondPut.Equal(r.Stats().Oldest), "oldest: read back from the segments on open")
 	require.NoError(t, r.Close())
 	clk.advance(30 * time.Minute) // trace 2 is 80 minutes old: gone on open
 	r = openRing(t, dir, 1<<20, maxAge, WithClock(clk.Now))
 	requireGone(t, r, traceID(2))
 	st := r.Stats()
 	assert.Zero(t, st.Traces)
+	assert.True(t, st.Oldest.IsZero())
 	assert.Equal(t, 1, st.Segments, "only the new active segment is left")
 	assert.Zero(t, st.Bytes)
 }

@@ -96,6 +96,9 @@ type Stats struct {
 	// trace budget; TooLarge puts not retained because they exceed a segment.
 	ExpiredSegments int64
 	TooLarge        int64
+	// Oldest is the write time of the oldest record still retained (zero when
+	// the ring is empty): how far back a dropped trace can be got back.
+	Oldest time.Time
 }
 
 // Ring is the on-disk ring of dropped traces. It is safe for concurrent use;
@@ -177,6 +180,11 @@ func (r *Ring) Stats() Stats {
 	defer r.mu.Unlock()
 	st := r.stats
 	st.Bytes, st.Segments, st.Traces = r.bytes, len(r.segs), r.idx.len()
+	for _, s := range r.segs {
+		if s.records > 0 && (st.Oldest.IsZero() || s.oldest < st.Oldest.UnixNano()) {
+			st.Oldest = time.Unix(0, s.oldest)
+		}
+	}
 	return st
 }
 
