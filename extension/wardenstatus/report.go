@@ -29,15 +29,20 @@ type blockView struct {
 	Body  template.HTML
 }
 
+// reportTitles lists the sections in page order; empty, when set, replaces the generic message
+// shown while no component provides the kind.
 var reportTitles = []struct {
 	kind  statusapi.Kind
 	title string
+	empty string
 }{
-	{statusapi.KindTail, "Tail sampling: kept and dropped by rule"},
-	{statusapi.KindCardinality, "Cardinality: top metrics and labels"},
-	{statusapi.KindPII, "Personal data found, by type and location"},
-	{statusapi.KindUsage, "Usage by team: received and exported"},
-	{statusapi.KindLogs, "Log templates folded"},
+	{statusapi.KindTail, "Tail sampling: kept and dropped by rule", ""},
+	{statusapi.KindCardinality, "Cardinality: top metrics and labels", ""},
+	{statusapi.KindPII, "Personal data found, by type and location", ""},
+	{statusapi.KindUsage, "Usage by team: received and exported", ""},
+	{statusapi.KindLogs, "Log templates folded", ""},
+	{statusapi.KindTailRetention, "Dropped traces retained on disk",
+		"Off: tail_policy retains the traces it drops only with wal.retain_dropped set (configs/gateway.yaml sets it)."},
 }
 
 // reportViews builds every section; past is the history ring (oldest first) for the charts.
@@ -53,7 +58,11 @@ func (e *statusExtension) reportViews(past []collection) []reportView {
 				rv.Blocks = append(rv.Blocks, providerBlock(rt.kind, ps, past))
 			}
 		}
-		if len(snaps) == 0 {
+		switch {
+		case len(snaps) > 0:
+		case rt.empty != "":
+			rv.Message = rt.empty
+		default:
 			rv.Message = fmt.Sprintf("No component provides this yet (%s registers it once wired).", providedBy[rt.kind])
 		}
 		out = append(out, rv)
@@ -81,6 +90,8 @@ func providerBlock(kind statusapi.Kind, ps providerSnapshot, past []collection) 
 		view = piiViewOf(ps.Snapshot, key, past)
 	case statusapi.KindLogs:
 		view = logsViewOf(ps.Snapshot)
+	case statusapi.KindTailRetention:
+		view = retentionViewOf(ps.Snapshot)
 	}
 	if pv, ok := view.(*piiView); ok && len(pv.Signals) == 1 {
 		b.Title += " · " + pv.Signals[0].Signal + " pipeline" // pii_scrub runs once per signal

@@ -154,3 +154,38 @@ func expectedFigures(t *testing.T, recorded map[statusapi.Kind][]providerSnapsho
 	}
 	return out
 }
+
+// The retention section shows tail_policy's retention report (the traces, bytes and age it
+// reaches back), how to get a trace back, and says what to configure while nothing retains.
+func TestRetentionSection(t *testing.T) {
+	f := start(t, nil, nil)
+	code, page := get(t, f.base+"/")
+	require.Equal(t, http.StatusOK, code)
+	section := sectionOfKind(statusapi.KindTailRetention).FindStringSubmatch(page)
+	require.NotNil(t, section)
+	assert.Contains(t, section[1], "wal.retain_dropped", "off: names the setting")
+
+	report := map[string]any{
+		"traces": 1234, "bytes": 3 << 20, "limit_bytes": 512 << 20, "max_age_seconds": 3600,
+		"oldest_age_seconds": 754, "max_keep_traces": 100,
+	}
+	f.ext.RegisterStatusProvider(component.MustNewID("tail_policy"), statusapi.KindTailRetention,
+		statusapi.ProviderFunc(func() any { return report }))
+	_, page = get(t, f.base+"/")
+	assert.Equal(t, map[string]string{
+		"tail_policy#0 retention.traces": "1234",
+		"tail_policy#0 retention.bytes":  strconv.Itoa(3 << 20),
+	}, shownFigures(t, page, statusapi.KindTailRetention))
+	section = sectionOfKind(statusapi.KindTailRetention).FindStringSubmatch(page)
+	for _, s := range []string{"1,234", "3.0 MiB", "of 512.0 MiB (0.6%)", "12m34s", "kept for up to 1h0m0s",
+		"GET /api/v1/tail/traces/{trace_id}", "POST /api/v1/tail/keep", "at most 100 traces"} {
+		assert.Contains(t, html.UnescapeString(section[1]), s)
+	}
+	assert.NotContains(t, section[1], "wal.retain_dropped")
+	assert.NotContains(t, section[1], `class="kv"`, "its own view, not the generic tables")
+
+	report["traces"], report["bytes"], report["oldest_age_seconds"] = 0, 0, 0
+	_, page = get(t, f.base+"/")
+	section = sectionOfKind(statusapi.KindTailRetention).FindStringSubmatch(page)
+	assert.Contains(t, section[1], `<span class="figure">–</span>`, "empty: no age to reach back to")
+}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -196,6 +197,8 @@ func TestStatusRetainedTraceBackAndKept(t *testing.T) {
 	if code, _ := statusGet(t, base+"/traces/"+hex.EncodeToString(dropped[:])); code != http.StatusNotFound {
 		t.Errorf("GET of the kept trace after a restart: %d, want 404", code)
 	}
+	retentionOnPage(t, status, "1")
+
 	// The (service, time range) form keeps what is left.
 	start, end := time.Now().Add(-10*time.Minute).UTC().Format(time.RFC3339), time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
 	code, res = retentionKeep(t, base+"/keep", fmt.Sprintf(`{"service": "checkout", "start": %q, "end": %q}`, start, end))
@@ -210,5 +213,37 @@ func TestStatusRetainedTraceBackAndKept(t *testing.T) {
 	}
 	if strings.Contains(col.Log(), retentionCanary) {
 		t.Error("personal data of a retained trace reached the collector's log")
+	}
+}
+
+// retentionOnPage: in headless Chromium, the page's retention section shows the API's figures
+// (traces retained, their bytes), with the number of traces the test expects, and nothing from
+// the data.
+func retentionOnPage(t *testing.T, status, traces string) {
+	t.Helper()
+	b := startBrowser(t)
+	base := "http://" + status
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		want := apiFigures(t, base, "tail_retention")
+		b.do("retention section", scripts(false), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#report-tail_retention")), scripts(true))
+		shown := browserValue(b, "read the retention figures", chromedp.Evaluate[[]pageFigure](readFigures))
+		diffs := figureDiffs(want, shown)
+		settled := fmt.Sprint(apiFigures(t, base, "tail_retention")) == fmt.Sprint(want)
+		if len(diffs) == 0 && settled && want["tail_retention"]["tail_policy#0 retention.traces"] == traces {
+			t.Logf("retention section: %v equal the API's", want["tail_retention"])
+			break
+		}
+		if time.Now().After(deadline) {
+			b.screenshotOnFailure("retention")
+			t.Fatalf("the retention section does not show the API's figures (want %s traces):\n%s\nAPI: %v",
+				traces, strings.Join(diffs, "\n"), want)
+		}
+		time.Sleep(time.Second)
+	}
+	page := browserValue(b, "page html", chromedp.OuterHTML(chromedp.CSS("#report-tail_retention")))
+	if !strings.Contains(page, "/api/v1/tail/traces/{trace_id}") || strings.Contains(page, retentionCanary) {
+		b.screenshotOnFailure("retention-text")
+		t.Errorf("the retention section lacks how to get a trace back, or shows the canary:\n%s", page)
 	}
 }
