@@ -241,6 +241,12 @@ func retentionOnPage(t *testing.T, status, traces string) {
 		}
 		time.Sleep(time.Second)
 	}
+	b.do("retention section at 390 px", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#report-tail_retention")))
+	widths := browserValue(b, "phone width", chromedp.Evaluate[[]float64](`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
+	if widths[0] > widths[1] {
+		b.screenshotOnFailure("retention-phone")
+		t.Errorf("at 390 px the page scrolls sideways: scrollWidth %.0f, clientWidth %.0f", widths[0], widths[1])
+	}
 	page := browserValue(b, "page html", chromedp.OuterHTML(chromedp.CSS("#report-tail_retention")))
 	if !strings.Contains(page, "/api/v1/tail/traces/{trace_id}") || strings.Contains(page, retentionCanary) {
 		b.screenshotOnFailure("retention-text")
