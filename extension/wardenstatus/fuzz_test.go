@@ -55,13 +55,14 @@ func FuzzReportSections(f *testing.F) {
 	f.Add(`{"by_type":{"email":2},"signals":{"logs":{"records_scanned":1}}}`)
 	f.Add(`{"stage":"received","teams":[{"team":"a","signals":[{"records":1,"budget":{"throttled":true}}]}]}`)
 	f.Add(`{"services":[{"service":"s","top_templates":[{"id":"0a1b2c3d","shape":"x <*>"}]}]}`)
+	f.Add(`{"traces":3,"bytes":4096,"limit_bytes":0,"max_age_seconds":-1,"oldest_age_seconds":1e300}`)
 	f.Add(`[1,"<script>",{"rules":null}]`)
 	f.Fuzz(func(t *testing.T, raw string) {
 		var snap any
 		if json.Unmarshal([]byte(raw), &snap) != nil {
 			return
 		}
-		for _, kind := range []statusapi.Kind{statusapi.KindTail, statusapi.KindCardinality, statusapi.KindPII, statusapi.KindLogs, statusapi.KindUsage} {
+		for _, kind := range []statusapi.Kind{statusapi.KindTail, statusapi.KindCardinality, statusapi.KindPII, statusapi.KindLogs, statusapi.KindUsage, statusapi.KindTailRetention} {
 			redacted := redactValue(kind, "", snap)
 			ps := providerSnapshot{Component: "c", Snapshot: redacted}
 			var blocks []blockView

@@ -47,7 +47,10 @@ func retentionViewOf(snapshot any) any {
 	return v
 }
 
+// maxShownSeconds keeps a nonsensical age within time.Duration (about 31 years).
+const maxShownSeconds = 1e9
+
 // roundedDuration shows seconds as a duration to the second ("1h0m0s", "12m30s").
 func roundedDuration(seconds float64) string {
-	return (time.Duration(max(seconds, 0)) * time.Second).Round(time.Second).String()
+	return (time.Duration(min(max(seconds, 0), maxShownSeconds)) * time.Second).Round(time.Second).String()
 }
