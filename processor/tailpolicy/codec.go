@@ -52,6 +52,10 @@ type spanCodec struct {
 	// fast is a direct-mapped cache in front of dict (index+1, 0 = empty):
 	// cheaper than hashing every attribute key.
 	fast [1024]uint32
+	// borrow: words are kept as given, not copied, because the codec is
+	// reset before the strings it was given can go (retainEncoder's, one
+	// dropped trace at a time).
+	borrow bool
 }
 
 func fastSlot(s string) int {
@@ -189,7 +193,9 @@ func (c *spanCodec) appendWord(b []byte, s string) []byte {
 	}
 	if len(c.words) < dictMax && len(s) <= dictMaxLen {
 		i := uint32(len(c.words))
-		s = string(append([]byte(nil), s...)) // never pin the request's memory
+		if !c.borrow {
+			s = string(append([]byte(nil), s...)) // never pin the request's memory
+		}
 		c.words = append(c.words, s)
 		c.dict[s] = i
 		c.fast[slot] = i + 1

@@ -13,6 +13,51 @@ import (
 
 // TestSpanCodecRoundTrip: every field of a span survives the compact encoding.
 func TestSpanCodecRoundTrip(t *testing.T) {
+	src := richSpans()
+
+	c := newSpanCodec()
+	var b []byte
+	for i := 0; i < src.Len(); i++ {
+		b = c.appendSpan(b, src.At(i), i)
+	}
+	r := newSpanReader(c, b)
+	for i := 0; i < src.Len(); i++ {
+		id, si, ok := r.next()
+		require.True(t, ok)
+		require.Equal(t, i, si)
+		got := ptrace.NewSpan()
+		require.NoError(t, r.readSpan(id, pcommon.TraceID{1, 2, 3}, got))
+		want := ptrace.NewSpan()
+		src.At(i).CopyTo(want)
+		require.Equal(t, spanJSON(t, want), spanJSON(t, got))
+	}
+	_, _, ok := r.next()
+	require.False(t, ok)
+	require.NoError(t, r.err)
+
+	// Truncated or garbled records fail, never panic.
+	for n := range len(b) {
+		rr := newSpanReader(c, b[:n])
+		for {
+			id, _, ok := rr.next()
+			if !ok || rr.readSpan(id, pcommon.TraceID{}, ptrace.NewSpan()) != nil {
+				break
+			}
+		}
+	}
+}
+
+func spanJSON(t *testing.T, s ptrace.Span) string {
+	td := ptrace.NewTraces()
+	s.CopyTo(td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty())
+	b, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// richSpans are a span with every field, attribute type and nesting the
+// codec writes, and a minimal one.
+func richSpans() ptrace.SpanSlice {
 	src := ptrace.NewSpanSlice()
 	full := src.AppendEmpty()
 	full.SetTraceID(pcommon.TraceID{1, 2, 3})
@@ -60,43 +105,5 @@ func TestSpanCodecRoundTrip(t *testing.T) {
 	minimal := src.AppendEmpty()
 	minimal.SetTraceID(pcommon.TraceID{1, 2, 3})
 	minimal.SetSpanID(pcommon.SpanID{7})
-
-	c := newSpanCodec()
-	var b []byte
-	for i := 0; i < src.Len(); i++ {
-		b = c.appendSpan(b, src.At(i), i)
-	}
-	r := newSpanReader(c, b)
-	for i := 0; i < src.Len(); i++ {
-		id, si, ok := r.next()
-		require.True(t, ok)
-		require.Equal(t, i, si)
-		got := ptrace.NewSpan()
-		require.NoError(t, r.readSpan(id, pcommon.TraceID{1, 2, 3}, got))
-		want := ptrace.NewSpan()
-		src.At(i).CopyTo(want)
-		require.Equal(t, spanJSON(t, want), spanJSON(t, got))
-	}
-	_, _, ok := r.next()
-	require.False(t, ok)
-	require.NoError(t, r.err)
-
-	// Truncated or garbled records fail, never panic.
-	for n := range len(b) {
-		rr := newSpanReader(c, b[:n])
-		for {
-			id, _, ok := rr.next()
-			if !ok || rr.readSpan(id, pcommon.TraceID{}, ptrace.NewSpan()) != nil {
-				break
-			}
-		}
-	}
-}
-
-func spanJSON(t *testing.T, s ptrace.Span) string {
-	td := ptrace.NewTraces()
-	s.CopyTo(td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty())
-	b, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
-	require.NoError(t, err)
-	return string(b)
+	return src
 }

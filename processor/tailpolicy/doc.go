@@ -17,6 +17,7 @@
 //	staging.go              the compact encoding's per-batch staging and
 //	                        interned resources and scopes
 //	codec.go                the compact span encoding
+//	codectranscode.go       a compact span from one dictionary to another
 //	accounting.go           memory estimates and the eviction of the budget
 //	rules.go, condition.go  compiled rules, span classification, OTTL
 //	route.go, baseline.go   routes and the learned per-route latency baseline
@@ -34,4 +35,9 @@
 //	walrecover.go           replay in Start: the passes, routing records
 //	walreplay.go            one worker's replay
 //	walindex.go             replay's first pass: which records it can skip
+//	walspans.go             the log's span records (the compact encoding)
+//	retention.go            dropped traces to the ring on disk (retain_dropped)
+//	retainencode.go         a dropped trace's record for the ring
+//	retroactive.go          retained traces back by id, kept retroactively
+//	status.go               warden_status providers
 package tailpolicy // import "github.com/otelcol-warden/otelcol-warden/processor/tailpolicy"

@@ -11,9 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
@@ -52,13 +50,13 @@ type retainItem struct {
 	id        pcommon.TraceID
 	service   string
 	firstSeen time.Time
-	td        ptrace.Traces
+	payload   []byte // retainencode.go
 	spans     int
 	synced    chan struct{}
 }
 
 func openRetention(cfg WALConfig, tb *metadata.TelemetryBuilder, logger *zap.Logger) (*retention, error) {
-	ring, err := retain.Open(cfg.retainedDir(), cfg.RetainDropped.MaxBytes, cfg.RetainDropped.MaxAge)
+	ring, err := retain.Open(cfg.retainedDir(), cfg.RetainDropped.MaxBytes, cfg.RetainDropped.MaxAge, retain.WithDecoder(decodeRetained))
 	if err != nil {
 		return nil, fmt.Errorf("tail_policy: wal.retain_dropped: %w", err)
 	}
@@ -132,7 +130,7 @@ func (r *retention) run() {
 			close(it.synced)
 			continue
 		}
-		err := r.ring.Put(it.id, it.service, it.firstSeen, it.td)
+		err := r.ring.Put(it.id, it.service, it.firstSeen, it.payload)
 		if err == nil {
 			r.tb.ProcessorTailPolicyRetainedSpans.Add(ctx, int64(it.spans))
 			continue
@@ -176,49 +174,55 @@ func (r *retention) registerGauges() error {
 }
 
 // retainDropped hands the spans of a dropped trace to retention (waiting for
-// the writer at shutdown, see enqueue): buffered
-// references are moved (they are released next anyway), compact chunks and
-// pending records decoded.
+// the writer at shutdown, see enqueue), encoded for the ring: buffered spans
+// from pdata, compact chunks and pending records transcoded.
 func (s *shard) retainDropped(ts *traceState, trg trigger) {
-	b := &s.retainOut
-	if b.resources == nil {
-		b.reset()
-	}
+	e := s.retainEncoder()
 	for _, ref := range ts.spans {
-		ref.span.MoveTo(b.spanSlot(ref.scope))
+		e.addSpan(ts.id, ref.scope, ref.span)
 	}
 	for _, chunk := range ts.chunks {
-		s.decodeChunk(ts, chunk, b, nil, "", sampling.Threshold{})
+		s.retainChunk(e, ts, chunk)
 	}
 	if ts.pendingSpans > 0 {
 		for _, rec := range s.recs {
 			if rec.ts == ts {
-				s.decodeChunk(ts, s.enc[rec.off:rec.end], b, nil, "", sampling.Threshold{})
+				s.retainChunk(e, ts, s.enc[rec.off:rec.end])
 			}
 		}
 	}
-	if b.spans == 0 {
+	if e.nspans == 0 {
 		return
 	}
 	service := ts.rootKey.service
 	if !ts.hasRoot {
-		if v, ok := b.td.ResourceSpans().At(0).Resource().Attributes().Get("service.name"); ok {
-			service = v.AsString()
-		}
+		service = e.first.res.service
 	}
-	s.eng.retain.enqueue(retainItem{id: ts.id, service: service, firstSeen: ts.firstSeen, td: b.td, spans: b.spans}, trg == triggerShutdown)
-	b.reset()
+	s.eng.retain.enqueue(retainItem{id: ts.id, service: service, firstSeen: ts.firstSeen, payload: e.payload(ts.firstSeen), spans: e.nspans}, trg == triggerShutdown)
+}
+
+func (s *shard) retainChunk(e *retainEncoder, ts *traceState, chunk []byte) {
+	r := newSpanReader(s.codec, chunk)
+	if err := e.addChunk(ts, &r); err != nil {
+		// Cannot happen for bytes this shard wrote; never silently.
+		s.eng.logger.Error("tail_policy: a buffered chunk does not decode; its remaining spans are not retained", zap.Error(err))
+	}
 }
 
 // retainLate hands a late span of a dropped trace to retention, where it
 // joins the spans retained with the decision.
 func (s *shard) retainLate(ref spanRef, now time.Time) {
-	b := &s.retainOut
-	if b.resources == nil {
-		b.reset()
-	}
+	e := s.retainEncoder()
 	id := ref.span.TraceID()
-	ref.span.MoveTo(b.spanSlot(ref.scope))
-	s.eng.retain.enqueue(retainItem{id: id, service: ref.scope.res.service, firstSeen: now, td: b.td, spans: 1}, false)
-	b.reset()
+	e.addSpan(id, ref.scope, ref.span)
+	s.eng.retain.enqueue(retainItem{id: id, service: ref.scope.res.service, firstSeen: now, payload: e.payload(now), spans: 1}, false)
+}
+
+// retainEncoder returns the shard's encoder, reset.
+func (s *shard) retainEncoder() *retainEncoder {
+	if s.retainEnc == nil {
+		s.retainEnc = newRetainEncoder()
+	}
+	s.retainEnc.reset()
+	return s.retainEnc
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/ptracetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -306,4 +307,65 @@ func TestRetentionConfigNamesTheKey(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	withRetention("/tmp/x", 64<<10)(cfg)
 	require.NoError(t, confmap.Validate(cfg))
+}
+
+// Every field of every span, resource and scope of a dropped trace comes back
+// from retention as it came, whether its spans were buffered as references or
+// in the compact encoding (transcoded, not decoded, on the way to the ring).
+func TestRetainedTraceKeepsEveryField(t *testing.T) {
+	for _, compact := range []bool{false, true} {
+		t.Run(map[bool]string{false: "references", true: "compact"}[compact], func(t *testing.T) {
+			h := newHarness(t, func(cfg *Config) {
+				withRetention(t.TempDir(), 1<<20)(cfg)
+				if compact {
+					cfg.Memory.CompactPercent = 0
+				}
+			})
+			require.NoError(t, h.p.startRetention())
+			t.Cleanup(h.p.stopRetention)
+			id := traceID(7, droppedRnd)
+			td := ptrace.NewTraces()
+			for i, service := range []string{"catalog", "postgres"} {
+				rs := td.ResourceSpans().AppendEmpty()
+				rs.SetSchemaUrl("https://opentelemetry.io/schemas/1.26.0")
+				rs.Resource().Attributes().PutStr("service.name", service)
+				rs.Resource().Attributes().PutInt("process.pid", int64(100+i))
+				rs.Resource().SetDroppedAttributesCount(uint32(i))
+				ss := rs.ScopeSpans().AppendEmpty()
+				ss.SetSchemaUrl("https://opentelemetry.io/schemas/1.25.0")
+				ss.Scope().SetName("io.opentelemetry.jdbc")
+				ss.Scope().SetVersion("2.10.0")
+				ss.Scope().Attributes().PutBool("shaded", i == 0)
+				richSpans().CopyTo(ss.Spans())
+				for _, sp := range ss.Spans().All() {
+					sp.SetTraceID(id)
+					sp.SetSpanID(pcommon.SpanID{byte(10*i) + sp.SpanID()[0]})
+					sp.Status().SetCode(ptrace.StatusCodeOk) // not an error: dropped
+				}
+			}
+			want := ptrace.NewTraces()
+			td.CopyTo(want)
+			h.p.shards[0].ingest(h.p.split(td)[0], h.clk.now)
+			h.tick(time.Minute)
+			require.Empty(t, h.kept(), "the trace was dropped")
+
+			got, found := retained(t, h.p, id)
+			require.True(t, found)
+			require.NoError(t, ptracetest.CompareTraces(want, got,
+				ptracetest.IgnoreResourceSpansOrder(), ptracetest.IgnoreScopeSpansOrder(), ptracetest.IgnoreSpansOrder()))
+		})
+	}
+}
+
+// Rings written before retained traces were stored in the compact encoding
+// hold OTLP protobuf; they still read.
+func TestDecodeRetainedReadsProtobuf(t *testing.T) {
+	td := makeTraces(&fakeClock{now: t0}, spanSpec{trace: traceID(1, droppedRnd), id: 1, route: "/api/catalog"})
+	b, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+	require.NoError(t, err)
+	got, err := decodeRetained(b)
+	require.NoError(t, err)
+	require.NoError(t, ptracetest.CompareTraces(td, got))
+	_, err = decodeRetained([]byte{recCompactSpans, 1, 2})
+	assert.Error(t, err, "a truncated compact payload is an error (the ring counts it as corrupt)")
 }

@@ -47,8 +47,8 @@ type shard struct {
 	evictTo    int64
 
 	out outputBatch
-	// retainOut gathers a dropped trace's spans for retention (retention.go).
-	retainOut outputBatch
+	// retainEnc encodes a dropped trace's spans for retention (retainencode.go).
+	retainEnc *retainEncoder
 	emit      func(ptrace.Traces)
 	scratch   ptrace.Span
 	scaleFor  []float64 // per team slot

@@ -57,7 +57,7 @@ func BenchmarkPut(b *testing.B) {
 	td := spansOf(traceID(0), "checkout", 0, 10)
 	i := 0
 	for b.Loop() {
-		if err := r.Put(traceID(i), "checkout", t0, td); err != nil {
+		if err := r.Put(traceID(i), "checkout", t0, protobuf(td)); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -70,7 +70,7 @@ func BenchmarkGet(b *testing.B) {
 	r := openRing(b, b.TempDir(), 256<<20, time.Hour)
 	const n = 10_000
 	for i := range n {
-		if err := r.Put(traceID(i), "checkout", t0, spansOf(traceID(i), "checkout", 0, 10)); err != nil {
+		if err := r.Put(traceID(i), "checkout", t0, protobuf(spansOf(traceID(i), "checkout", 0, 10))); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -94,7 +94,7 @@ func BenchmarkOpen(b *testing.B) {
 		b.Fatal(err)
 	}
 	for i := range 10_000 {
-		if err := r.Put(traceID(i), "checkout", t0, spansOf(traceID(i), "checkout", 0, 10)); err != nil {
+		if err := r.Put(traceID(i), "checkout", t0, protobuf(spansOf(traceID(i), "checkout", 0, 10))); err != nil {
 			b.Fatal(err)
 		}
 	}

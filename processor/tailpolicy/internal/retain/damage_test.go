@@ -144,9 +144,7 @@ func TestForeignPayloadSkipped(t *testing.T) {
 	b, err = wal.AppendFramed(b, []byte("not a retain record"))
 	require.NoError(t, err)
 	good := spansOf(traceID(2), "svc", 0, 1)
-	spans, err := marshaler.MarshalTraces(good)
-	require.NoError(t, err)
-	b, err = wal.AppendFramed(b, appendPut(nil, traceID(2), "svc", t0.UnixNano(), time.Now().UnixNano(), spans))
+	b, err = wal.AppendFramed(b, appendPut(nil, traceID(2), "svc", t0.UnixNano(), time.Now().UnixNano(), protobuf(good)))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(seg, b, 0o640))
 

@@ -101,10 +101,10 @@ func TestExpiryKeepsLaterPartsOfATrace(t *testing.T) {
 	const maxAge = 80 * time.Minute
 	r := openRing(t, dir, 1<<20, maxAge, WithClock(clk.Now))
 	id := traceID(3)
-	require.NoError(t, r.Put(id, "checkout", t0, spansOf(id, "checkout", 0, 2)))
+	require.NoError(t, r.Put(id, "checkout", t0, protobuf(spansOf(id, "checkout", 0, 2))))
 	clk.advance(40 * time.Minute)
 	late := spansOf(id, "checkout", 2, 1)
-	require.NoError(t, r.Put(id, "checkout", t0, late))
+	require.NoError(t, r.Put(id, "checkout", t0, protobuf(late)))
 	clk.advance(40 * time.Minute)
 	requireTrace(t, r, id, late)
 	require.NoError(t, r.Close())

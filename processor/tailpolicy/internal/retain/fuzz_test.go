@@ -17,9 +17,7 @@ import (
 // A payload decodes only if it is exactly what the encoder writes for the
 // fields it decodes to.
 func FuzzDecodeHeader(f *testing.F) {
-	spans, err := marshaler.MarshalTraces(spansOf(traceID(1), "svc", 0, 2))
-	require.NoError(f, err)
-	f.Add(appendPut(nil, traceID(1), "checkout", t0.UnixNano(), t0.UnixNano()+5, spans))
+	f.Add(appendPut(nil, traceID(1), "checkout", t0.UnixNano(), t0.UnixNano()+5, protobuf(spansOf(traceID(1), "svc", 0, 2))))
 	f.Add(appendTombstone(nil, traceID(2), t0.UnixNano()))
 	f.Add([]byte{kindPut})
 	f.Add(append([]byte{kindTombstone}, make([]byte, 17)...))
@@ -51,11 +49,11 @@ func FuzzOpenSegment(f *testing.F) {
 	r, err := Open(src, 1<<20, time.Hour)
 	require.NoError(f, err)
 	for i := range 3 {
-		require.NoError(f, r.Put(traceID(i), "svc", t0, spansOf(traceID(i), "svc", 0, 2)))
+		require.NoError(f, r.Put(traceID(i), "svc", t0, protobuf(spansOf(traceID(i), "svc", 0, 2))))
 	}
 	_, err = r.Remove(traceID(1))
 	require.NoError(f, err)
-	require.NoError(f, r.Put(traceID(0), "svc", t0, spansOf(traceID(0), "svc", 2, 1)))
+	require.NoError(f, r.Put(traceID(0), "svc", t0, protobuf(spansOf(traceID(0), "svc", 2, 1))))
 	require.NoError(f, r.Close())
 	seg, err := os.ReadFile(segmentPath(src, 0))
 	require.NoError(f, err)

@@ -85,7 +85,7 @@ func openRing(t testing.TB, dir string, maxBytes int64, maxAge time.Duration, op
 
 func put(t testing.TB, r *Ring, id pcommon.TraceID, service string, td ptrace.Traces) {
 	t.Helper()
-	require.NoError(t, r.Put(id, service, t0, td))
+	require.NoError(t, r.Put(id, service, t0, protobuf(td)))
 }
 
 // requireTrace checks that Get returns exactly want (parts in put order).
@@ -147,4 +147,14 @@ func TestHelpersBuildDistinctTraces(t *testing.T) {
 	assert.NotEqual(t, traceID(1), traceID(2))
 	assert.False(t, traceID(0).IsEmpty())
 	assert.Equal(t, 3, spansOf(traceID(1), "checkout", 0, 3).SpanCount())
+}
+
+// protobuf encodes td as OTLP protobuf, the ring's default encoding.
+func protobuf(td ptrace.Traces) []byte {
+	var m ptrace.ProtoMarshaler
+	b, err := m.MarshalTraces(td)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

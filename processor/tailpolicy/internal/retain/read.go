@@ -13,8 +13,6 @@ import (
 	"github.com/otelcol-warden/otelcol-warden/processor/tailpolicy/internal/wal"
 )
 
-var unmarshaler ptrace.ProtoUnmarshaler
-
 // Get returns the retained spans of trace id, all its puts in the order they
 // were made; found is false when the trace was never retained, was removed or
 // has expired. Only the trace's own records are read, each with one pread
@@ -63,7 +61,7 @@ func (r *Ring) readInto(id pcommon.TraceID, l loc, td ptrace.Traces) error {
 	}
 	var part ptrace.Traces
 	if err == nil && h.kind == kindPut && h.id == id {
-		part, err = unmarshaler.UnmarshalTraces(h.spans)
+		part, err = r.decode(h.spans)
 	} else if err == nil {
 		err = ErrCorrupt
 	}

@@ -14,12 +14,8 @@ import (
 // A record's payload (framed by internal/wal: length, CRC32C, payload):
 //
 //	put:       'P' | trace id (16) | first seen (varint, Unix ns) | written (varint, Unix ns)
-//	           | service (uvarint length, bytes) | spans (OTLP protobuf ptrace.Traces)
+//	           | service (uvarint length, bytes) | spans (the caller's encoding, see WithDecoder)
 //	tombstone: 'T' | trace id (16) | written (varint, Unix ns)
-//
-// The spans are OTLP protobuf rather than tail_policy's compact span codec:
-// the compact records need the buffer's scope table to decode, and a
-// retained trace must decode on its own, long after its scopes are gone.
 const (
 	kindPut       byte = 'P'
 	kindTombstone byte = 'T'

@@ -33,6 +33,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
 const (
@@ -68,6 +70,21 @@ type options struct {
 	now          func() time.Time
 	segmentBytes int64
 	maxTraces    int
+	decode       Decoder
+}
+
+// Decoder turns the spans of a Put back into traces. The ring stores the
+// bytes it is given and never looks into them; the default decodes OTLP
+// protobuf.
+type Decoder func(spans []byte) (ptrace.Traces, error)
+
+// WithDecoder sets how Get and Select's callers get spans back from what Put
+// stored (tail_policy's compact records; default OTLP protobuf).
+func WithDecoder(d Decoder) Option { return func(o *options) { o.decode = d } }
+
+func decodeProtobuf(spans []byte) (ptrace.Traces, error) {
+	var u ptrace.ProtoUnmarshaler
+	return u.UnmarshalTraces(spans)
 }
 
 // WithClock sets the clock (tests).
@@ -113,6 +130,7 @@ type Ring struct {
 	maxTraces int
 	maxRecs   int // records per segment, so the trace budget can expire by segment
 	now       func() time.Time
+	decode    Decoder
 
 	segs    []*segment // oldest first; the last one is written
 	w       *bufio.Writer
@@ -129,7 +147,7 @@ type Ring struct {
 // its segments and starts a new segment for writing. Damage found on the way
 // is repaired and counted, never an error.
 func Open(dir string, maxBytes int64, maxAge time.Duration, opts ...Option) (*Ring, error) {
-	o := options{now: time.Now}
+	o := options{now: time.Now, decode: decodeProtobuf}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -153,7 +171,7 @@ func Open(dir string, maxBytes int64, maxAge time.Duration, opts ...Option) (*Ri
 	}
 	r := &Ring{
 		dir: dir, maxBytes: maxBytes, maxAge: maxAge, segBytes: o.segmentBytes,
-		maxTraces: o.maxTraces, maxRecs: max(o.maxTraces/segmentsPerBudget, 1), now: o.now, idx: newIndex(),
+		maxTraces: o.maxTraces, maxRecs: max(o.maxTraces/segmentsPerBudget, 1), now: o.now, decode: o.decode, idx: newIndex(),
 	}
 	if err := r.rebuild(); err != nil {
 		r.closeFiles()

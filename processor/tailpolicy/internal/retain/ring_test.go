@@ -4,6 +4,7 @@
 package retain
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -62,14 +63,14 @@ func TestLatePutsJoinTheirTrace(t *testing.T) {
 	r := openRing(t, dir, 1<<20, time.Hour, WithSegmentBytes(4<<10), WithClock(clk.Now))
 	id := traceID(7)
 	first := spansOf(id, "checkout", 0, 3)
-	require.NoError(t, r.Put(id, "checkout", t0, first))
+	require.NoError(t, r.Put(id, "checkout", t0, protobuf(first)))
 	// Other traces in between push the late spans into a later segment.
 	for i := range 20 {
 		put(t, r, traceID(100+i), "cart", spansOf(traceID(100+i), "cart", 0, 2))
 	}
 	clk.advance(time.Second)
 	late := spansOf(id, "checkout", 3, 2)
-	require.NoError(t, r.Put(id, "checkout", t0, late))
+	require.NoError(t, r.Put(id, "checkout", t0, protobuf(late)))
 	requireTrace(t, r, id, merged(first, late))
 	assert.Equal(t, 21, r.Stats().Traces)
 
@@ -89,7 +90,7 @@ func TestSelectByServiceAndRange(t *testing.T) {
 			svc = "cart"
 		}
 		seen := t0.Add(time.Duration(i) * time.Minute)
-		require.NoError(t, r.Put(traceID(i), svc, seen, spansOf(traceID(i), svc, 0, 1)))
+		require.NoError(t, r.Put(traceID(i), svc, seen, protobuf(spansOf(traceID(i), svc, 0, 1))))
 	}
 	tests := []struct {
 		name       string
@@ -132,7 +133,7 @@ func TestServiceNameCutAtRuneBoundary(t *testing.T) {
 	assert.LessOrEqual(t, len(k), maxServiceLen)
 	assert.Equal(t, long[:len(k)], k)
 	r := openRing(t, t.TempDir(), 1<<20, time.Hour)
-	require.NoError(t, r.Put(traceID(1), long, t0, spansOf(traceID(1), "x", 0, 1)))
+	require.NoError(t, r.Put(traceID(1), long, t0, protobuf(spansOf(traceID(1), "x", 0, 1))))
 	got, err := r.Select(long, t0, t0.Add(time.Second), 1)
 	require.NoError(t, err)
 	require.Len(t, got, 1)
@@ -183,7 +184,7 @@ func TestConcurrentPutsAndGets(t *testing.T) {
 			for i := range 100 {
 				id := traceID(w*1000 + i)
 				td := spansOf(id, "svc", 0, 2)
-				assert.NoError(t, r.Put(id, "svc", t0, td))
+				assert.NoError(t, r.Put(id, "svc", t0, protobuf(td)))
 				got, found, err := r.Get(id)
 				assert.NoError(t, err)
 				assert.True(t, found)
@@ -221,12 +222,12 @@ func TestOpenRejectsBadBounds(t *testing.T) {
 func TestPutLargerThanASegmentIsRefusedAndCounted(t *testing.T) {
 	r := openRing(t, t.TempDir(), MinMaxBytes, time.Hour)
 	id := traceID(1)
-	err := r.Put(id, "svc", t0, spansOf(id, "svc", 0, 200))
+	err := r.Put(id, "svc", t0, protobuf(spansOf(id, "svc", 0, 200)))
 	require.ErrorIs(t, err, ErrTooLarge)
 	requireGone(t, r, id)
 	assert.Equal(t, int64(1), r.Stats().TooLarge)
-	require.Error(t, r.Put(pcommon.TraceID{}, "svc", t0, spansOf(id, "svc", 0, 1)), "empty trace id")
-	require.NoError(t, r.Put(id, "svc", t0, ptrace.NewTraces()), "nothing to retain")
+	require.Error(t, r.Put(pcommon.TraceID{}, "svc", t0, protobuf(spansOf(id, "svc", 0, 1))), "empty trace id")
+	require.NoError(t, r.Put(id, "svc", t0, protobuf(ptrace.NewTraces())), "nothing to retain")
 	requireGone(t, r, id)
 }
 
@@ -235,11 +236,35 @@ func TestClosedRingRefuses(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, r.Close())
 	require.NoError(t, r.Close(), "Close twice")
-	require.ErrorIs(t, r.Put(traceID(1), "s", t0, spansOf(traceID(1), "s", 0, 1)), ErrClosed)
+	require.ErrorIs(t, r.Put(traceID(1), "s", t0, protobuf(spansOf(traceID(1), "s", 0, 1))), ErrClosed)
 	_, _, err = r.Get(traceID(1))
 	require.ErrorIs(t, err, ErrClosed)
 	_, err = r.Remove(traceID(1))
 	require.ErrorIs(t, err, ErrClosed)
 	_, err = r.Select("s", t0, t0, 1)
 	require.ErrorIs(t, err, ErrClosed)
+}
+
+// The ring stores the caller's bytes and gets spans back with its Decoder; a
+// put its decoder rejects reads as corrupt, counted, and is not served.
+func TestDecoderReadsWhatPutStored(t *testing.T) {
+	decode := func(spans []byte) (ptrace.Traces, error) {
+		if string(spans) == "garbage" {
+			return ptrace.Traces{}, errors.New("not spans")
+		}
+		return spansOf(traceID(1), string(spans), 0, 1), nil
+	}
+	dir := t.TempDir()
+	r := openRing(t, dir, 1<<20, time.Hour, WithDecoder(decode))
+	require.NoError(t, r.Put(traceID(1), "checkout", t0, []byte("checkout")))
+	require.NoError(t, r.Put(traceID(2), "checkout", t0, []byte("garbage")))
+	requireTrace(t, r, traceID(1), spansOf(traceID(1), "checkout", 0, 1))
+	_, found, err := r.Get(traceID(2))
+	assert.ErrorIs(t, err, ErrCorrupt)
+	assert.False(t, found)
+	assert.Equal(t, int64(1), r.Stats().CorruptReads)
+
+	require.NoError(t, r.Close())
+	r = openRing(t, dir, 1<<20, time.Hour, WithDecoder(decode))
+	requireTrace(t, r, traceID(1), spansOf(traceID(1), "checkout", 0, 1))
 }

@@ -11,27 +11,20 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-warden/otelcol-warden/processor/tailpolicy/internal/wal"
 )
 
-var marshaler ptrace.ProtoMarshaler
-
-// Put retains the spans of td as (part of) dropped trace id: service and
-// firstSeen are the trace's, from its first arrival. A trace may be put more
-// than once (late spans of a dropped trace); Get returns all its puts. td is
-// not modified. Records are buffered (see Sync).
-func (r *Ring) Put(id pcommon.TraceID, service string, firstSeen time.Time, td ptrace.Traces) error {
+// Put retains spans, encoded by the caller (see WithDecoder), as (part of)
+// dropped trace id: service and firstSeen are the trace's, from its first
+// arrival. A trace may be put more than once (late spans of a dropped trace);
+// Get returns all its puts. spans is copied. Records are buffered (see Sync).
+func (r *Ring) Put(id pcommon.TraceID, service string, firstSeen time.Time, spans []byte) error {
 	if id.IsEmpty() {
 		return errors.New("retain: empty trace id")
 	}
-	if td.SpanCount() == 0 {
+	if len(spans) == 0 {
 		return nil
-	}
-	spans, err := marshaler.MarshalTraces(td)
-	if err != nil {
-		return fmt.Errorf("retain: encode spans: %w", err)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
