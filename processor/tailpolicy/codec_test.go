@@ -20,20 +20,7 @@ func TestSpanCodecRoundTrip(t *testing.T) {
 	for i := 0; i < src.Len(); i++ {
 		b = c.appendSpan(b, src.At(i), i)
 	}
-	r := newSpanReader(c, b)
-	for i := 0; i < src.Len(); i++ {
-		id, si, ok := r.next()
-		require.True(t, ok)
-		require.Equal(t, i, si)
-		got := ptrace.NewSpan()
-		require.NoError(t, r.readSpan(id, pcommon.TraceID{1, 2, 3}, got))
-		want := ptrace.NewSpan()
-		src.At(i).CopyTo(want)
-		require.Equal(t, spanJSON(t, want), spanJSON(t, got))
-	}
-	_, _, ok := r.next()
-	require.False(t, ok)
-	require.NoError(t, r.err)
+	requireReadsBack(t, c, b, src)
 
 	// Truncated or garbled records fail, never panic.
 	for n := range len(b) {
@@ -45,6 +32,24 @@ func TestSpanCodecRoundTrip(t *testing.T) {
 			}
 		}
 	}
+}
+
+// requireReadsBack: the records in b, read with c, are the spans of src in
+// order, span i citing scope i.
+func requireReadsBack(t *testing.T, c *spanCodec, b []byte, src ptrace.SpanSlice) {
+	t.Helper()
+	r := newSpanReader(c, b)
+	for i := 0; i < src.Len(); i++ {
+		id, si, ok := r.next()
+		require.True(t, ok)
+		require.Equal(t, i, si)
+		got := ptrace.NewSpan()
+		require.NoError(t, r.readSpan(id, pcommon.TraceID{1, 2, 3}, got))
+		require.Equal(t, spanJSON(t, src.At(i)), spanJSON(t, got))
+	}
+	_, _, ok := r.next()
+	require.False(t, ok)
+	require.NoError(t, r.err)
 }
 
 func spanJSON(t *testing.T, s ptrace.Span) string {

@@ -47,17 +47,7 @@ func TestTranscodeSpanKeepsEverything(t *testing.T) {
 	require.NoError(t, r.err)
 	require.NotEqual(t, from.words, to.words, "the record's dictionary is its own")
 
-	back := newSpanReader(to, out)
-	for i := 0; i < src.Len(); i++ {
-		id, si, ok := back.next()
-		require.True(t, ok)
-		require.Equal(t, i, si)
-		got := ptrace.NewSpan()
-		require.NoError(t, back.readSpan(id, pcommon.TraceID{1, 2, 3}, got))
-		require.Equal(t, spanJSON(t, src.At(i)), spanJSON(t, got))
-	}
-	_, _, ok := back.next()
-	require.False(t, ok)
+	requireReadsBack(t, to, out, src)
 
 	for n := range len(chunk) {
 		if boundaries[n] {

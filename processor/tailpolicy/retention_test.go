@@ -32,6 +32,20 @@ func withRetention(dir string, maxBytes int64) func(*Config) {
 	}
 }
 
+// retentionHarness has retention on (1 MiB) and buffers spans as references
+// or, with compact, in the compact encoding.
+func retentionHarness(t *testing.T, compact bool) *harness {
+	h := newHarness(t, func(cfg *Config) {
+		withRetention(t.TempDir(), 1<<20)(cfg)
+		if compact {
+			cfg.Memory.CompactPercent = 0
+		}
+	})
+	require.NoError(t, h.p.startRetention())
+	t.Cleanup(h.p.stopRetention)
+	return h
+}
+
 // spanIDsOf lists the first id byte of every span in td.
 func spanIDsOf(td ptrace.Traces) []byte {
 	var out []byte
@@ -60,14 +74,7 @@ func retained(t *testing.T, p *tailPolicy, id pcommon.TraceID) (ptrace.Traces, b
 func TestDroppedTraceRetrievedByID(t *testing.T) {
 	for _, compact := range []bool{false, true} {
 		t.Run(map[bool]string{false: "references", true: "compact"}[compact], func(t *testing.T) {
-			h := newHarness(t, func(cfg *Config) {
-				withRetention(t.TempDir(), 1<<20)(cfg)
-				if compact {
-					cfg.Memory.CompactPercent = 0
-				}
-			})
-			require.NoError(t, h.p.startRetention())
-			t.Cleanup(h.p.stopRetention)
+			h := retentionHarness(t, compact)
 			dropped, kept := traceID(1, droppedRnd), traceID(2, droppedRnd)
 			h.send(
 				spanSpec{trace: dropped, id: 1, route: "/api/catalog", service: "catalog", attrs: map[string]string{"user.email": "jane@example.com"}},
@@ -315,14 +322,7 @@ func TestRetentionConfigNamesTheKey(t *testing.T) {
 func TestRetainedTraceKeepsEveryField(t *testing.T) {
 	for _, compact := range []bool{false, true} {
 		t.Run(map[bool]string{false: "references", true: "compact"}[compact], func(t *testing.T) {
-			h := newHarness(t, func(cfg *Config) {
-				withRetention(t.TempDir(), 1<<20)(cfg)
-				if compact {
-					cfg.Memory.CompactPercent = 0
-				}
-			})
-			require.NoError(t, h.p.startRetention())
-			t.Cleanup(h.p.stopRetention)
+			h := retentionHarness(t, compact)
 			id := traceID(7, droppedRnd)
 			td := ptrace.NewTraces()
 			for i, service := range []string{"catalog", "postgres"} {
