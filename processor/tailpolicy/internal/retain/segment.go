@@ -6,9 +6,8 @@ package retain // import "github.com/otelcol-warden/otelcol-warden/processor/tai
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
+
+	"github.com/otelcol-warden/otelcol-warden/processor/tailpolicy/internal/wal"
 )
 
 // segment is one file of the ring. Only the newest one is written; records
@@ -31,27 +30,22 @@ func (s *segment) note(written int64) {
 	s.records++
 }
 
+// The ring's segments are named and listed as the log's (wal.SegmentPath).
 func segmentPath(dir string, num uint32) string {
-	return filepath.Join(dir, fmt.Sprintf("%08d", num))
+	return wal.SegmentPath(dir, int(num))
 }
 
 // segmentNumbers lists the segment files in dir, in order; other files are
 // ignored.
 func segmentNumbers(dir string) ([]uint32, error) {
-	entries, err := os.ReadDir(dir)
+	nums, err := wal.ListSegments(dir)
 	if err != nil {
-		return nil, fmt.Errorf("retain: list %q: %w", dir, err)
+		return nil, fmt.Errorf("retain: %w", err)
 	}
-	var out []uint32
-	for _, e := range entries {
-		if len(e.Name()) != 8 || e.IsDir() {
-			continue
-		}
-		if n, err := strconv.ParseUint(e.Name(), 10, 32); err == nil {
-			out = append(out, uint32(n))
-		}
+	out := make([]uint32, len(nums))
+	for i, n := range nums {
+		out[i] = uint32(n) // eight decimal digits fit
 	}
-	slices.Sort(out)
 	return out, nil
 }
 

@@ -17,7 +17,7 @@ func TestFramedRecordsAreLogRecords(t *testing.T) {
 	dir := t.TempDir()
 	recs := records(20)
 	write(t, dir, 1<<20, recs)
-	f, err := os.Open(segmentPath(dir, 0))
+	f, err := os.Open(SegmentPath(dir, 0))
 	require.NoError(t, err)
 	defer f.Close()
 	type at struct {
@@ -48,7 +48,7 @@ func TestFramedRecordsAreLogRecords(t *testing.T) {
 		framed, err = AppendFramed(framed, rec)
 		require.NoError(t, err)
 	}
-	onDisk, err := os.ReadFile(segmentPath(dir, 0))
+	onDisk, err := os.ReadFile(SegmentPath(dir, 0))
 	require.NoError(t, err)
 	assert.Equal(t, onDisk, framed, "AppendFramed writes Log's bytes")
 	_, err = AppendFramed(nil, make([]byte, maxRecord+1))

@@ -75,12 +75,12 @@ func Open(dir string, segmentSize int64, replay func(rec []byte) error) (*Log, R
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, st, fmt.Errorf("wal: create %q: %w", dir, err)
 	}
-	segs, err := segments(dir)
+	segs, err := ListSegments(dir)
 	if err != nil {
 		return nil, st, err
 	}
 	for i, s := range segs {
-		good, corrupt, err := replaySegment(segmentPath(dir, s), replay, &st)
+		good, corrupt, err := replaySegment(SegmentPath(dir, s), replay, &st)
 		if err != nil {
 			return nil, st, err
 		}
@@ -92,7 +92,7 @@ func Open(dir string, segmentSize int64, replay func(rec []byte) error) (*Log, R
 			continue
 		}
 		st.TruncatedTails++
-		if err := os.Truncate(segmentPath(dir, s), good); err != nil {
+		if err := os.Truncate(SegmentPath(dir, s), good); err != nil {
 			return nil, st, fmt.Errorf("wal: truncate segment %d: %w", s, err)
 		}
 	}
@@ -106,7 +106,7 @@ func Open(dir string, segmentSize int64, replay func(rec []byte) error) (*Log, R
 	}
 	l := &Log{dir: dir, segmentSize: segmentSize, first: first}
 	for _, s := range segs {
-		if fi, err := os.Stat(segmentPath(dir, s)); err == nil {
+		if fi, err := os.Stat(SegmentPath(dir, s)); err == nil {
 			l.total += fi.Size()
 			l.segs++
 		}
@@ -127,7 +127,7 @@ func Scan(dir string, fn func(rec []byte) error) error {
 // ScanBefore is Scan of the segments with an index below end (for instance
 // those before the one an open Log writes to).
 func ScanBefore(dir string, end int, fn func(rec []byte) error) error {
-	segs, err := segments(dir)
+	segs, err := ListSegments(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil
@@ -139,7 +139,7 @@ func ScanBefore(dir string, end int, fn func(rec []byte) error) error {
 		if s >= end {
 			break
 		}
-		if _, _, err := replaySegment(segmentPath(dir, s), fn, &st); err != nil {
+		if _, _, err := replaySegment(SegmentPath(dir, s), fn, &st); err != nil {
 			return err
 		}
 	}
@@ -154,23 +154,13 @@ func replaySegment(path string, replay func([]byte) error, st *ReplayStats) (goo
 		return 0, false, fmt.Errorf("wal: %w", err)
 	}
 	defer f.Close()
-	r := bufio.NewReader(f)
-	var buf []byte
-	for {
-		rec, n, err := readRecord(r, buf)
-		if err == io.EOF {
-			return good, false, nil
-		}
-		if err != nil {
-			return good, true, nil
-		}
-		buf = rec[:0]
+	return ScanFramed(f, func(_ int64, _ int, rec []byte) error {
 		if err := replay(rec); err != nil {
-			return good, false, fmt.Errorf("wal: replay %s: %w", filepath.Base(path), err)
+			return fmt.Errorf("wal: replay %s: %w", filepath.Base(path), err)
 		}
-		good += int64(n)
 		st.Records++
-	}
+		return nil
+	})
 }
 
 var errCorrupt = errors.New("wal: corrupt record")
@@ -302,7 +292,7 @@ func (l *Log) Segment() int { return l.seg }
 // Checkpoint deletes every segment before the one with index keep; the
 // segment being written is never deleted.
 func (l *Log) Checkpoint(keep int) error {
-	segs, err := segments(l.dir)
+	segs, err := ListSegments(l.dir)
 	if err != nil {
 		return err
 	}
@@ -310,7 +300,7 @@ func (l *Log) Checkpoint(keep int) error {
 		if s >= min(keep, l.seg) {
 			break
 		}
-		path := segmentPath(l.dir, s)
+		path := SegmentPath(l.dir, s)
 		fi, err := os.Stat(path)
 		if err != nil {
 			return fmt.Errorf("wal: checkpoint: %w", err)
@@ -343,7 +333,7 @@ func (l *Log) roll() error {
 }
 
 func (l *Log) openSegment(i int) error {
-	f, err := os.OpenFile(segmentPath(l.dir, i), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o640)
+	f, err := os.OpenFile(SegmentPath(l.dir, i), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o640)
 	if err != nil {
 		return fmt.Errorf("wal: create segment %d: %w", i, err)
 	}
@@ -357,12 +347,15 @@ func (l *Log) openSegment(i int) error {
 	return nil
 }
 
-func segmentPath(dir string, i int) string {
+// SegmentPath names segment i of a log in dir: eight decimal digits, as
+// Prometheus' WAL names them. The retention ring (internal/retain) names its
+// segments the same way.
+func SegmentPath(dir string, i int) string {
 	return filepath.Join(dir, fmt.Sprintf("%08d", i))
 }
 
-// segments lists the segment indexes in dir, in order; other files are ignored.
-func segments(dir string) ([]int, error) {
+// ListSegments lists the segment indexes in dir, in order; other files are ignored.
+func ListSegments(dir string) ([]int, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("wal: list %q: %w", dir, err)
