@@ -79,22 +79,6 @@ func WardenBin(t testing.TB) string {
 	return wardenBin
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// FreeEndpoint returns "127.0.0.1:<free port>".
-func FreeEndpoint(t testing.TB) string {
-	return fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-}
-
 // Collector is one otelcol-warden process started by a test.
 type Collector struct {
 	t          testing.TB
