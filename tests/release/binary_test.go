@@ -5,7 +5,6 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otelcol-warden/otelcol-warden/internal/testport"
 )
 
 // runCmd is run without the test: for clean-ups, whose failure must not hide the test's own.
@@ -67,26 +68,16 @@ func checkReportsVersion(t *testing.T, bin string) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // checkStarts starts bin on config with every listener moved to a free loopback port, waits for its
 // health check, reads service.version from its own metrics and stops it with SIGINT.
 func checkStarts(t *testing.T, bin, config string) {
 	t.Helper()
-	health, telemetry := freePort(t), freePort(t)
+	health, telemetry := testport.Free(t), testport.Free(t)
 	var logs strings.Builder
 	cmd := exec.Command(bin, "--config", config)
 	cmd.Env = append(os.Environ(),
-		fmt.Sprintf("WARDEN_OTLP_GRPC_ENDPOINT=127.0.0.1:%d", freePort(t)),
-		fmt.Sprintf("WARDEN_OTLP_HTTP_ENDPOINT=127.0.0.1:%d", freePort(t)),
+		fmt.Sprintf("WARDEN_OTLP_GRPC_ENDPOINT=127.0.0.1:%d", testport.Free(t)),
+		fmt.Sprintf("WARDEN_OTLP_HTTP_ENDPOINT=127.0.0.1:%d", testport.Free(t)),
 		fmt.Sprintf("WARDEN_HEALTH_ENDPOINT=127.0.0.1:%d", health),
 		"WARDEN_TELEMETRY_HOST=127.0.0.1",
 		fmt.Sprintf("WARDEN_TELEMETRY_PORT=%d", telemetry),
