@@ -61,9 +61,12 @@ func Endpoint(t testing.TB) string {
 	return fmt.Sprintf("127.0.0.1:%d", Free(t))
 }
 
-// ephemeralLow is the first port of the kernel's ephemeral range, or 32768 (Linux's default) where it
-// cannot be read or leaves too little room below it.
-func ephemeralLow() int {
+// ephemeralLow is the first port of the kernel's ephemeral range, read once. Where it cannot be read, or
+// leaves too little room below it, it is 32768 (Linux's default); ports then come partly from inside the
+// real range, and only the rule against handing one out twice still holds.
+var ephemeralLow = sync.OnceValue(readEphemeralLow)
+
+func readEphemeralLow() int {
 	const linuxDefault = 32_768
 	raw, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
 	if err != nil {
